@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# One-time, idempotent set-up on a fresh Debian machine (run as root, or with sudo available):
+# Debian packages, Python packages, the C++ CTC decoder and KenLM's lmplz/build_binary.
+# Re-running skips what is already done. Set SKIP_APT=1 to skip apt-get (e.g. no root).
+set -uo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+PYTHON=${PYTHON:-python3}
+failed=()
+step() { echo "==> $*"; }
+
+APT_PACKAGES=(
+  # audio I/O and tools
+  libsndfile1 sox
+  # text-to-speech engines for the synthetic corpora (data/synth)
+  espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts
+  # English text sources for the synthetic corpus (Austen via R)
+  r-base-core r-cran-janeaustenr r-cran-tokenizers
+  # C++ decoder and KenLM tools
+  build-essential cmake swig
+  libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev
+  zlib1g-dev libbz2-dev liblzma-dev
+)
+
+if [ "${SKIP_APT:-0}" != "1" ]; then
+  missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" != "0" ] && SUDO="sudo"
+    step "apt-get install ${missing[*]}"
+    if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; }; then
+      failed+=("apt-get install ${missing[*]}")
+    fi
+  else
+    step "Debian packages already installed"
+  fi
+fi
+
+step "pip install -r requirements.txt"
+if ! $PYTHON -m pip install -q -r requirements.txt; then
+  failed+=("pip install -r requirements.txt")
+fi
+
+if [ -x decoders/build.sh ]; then
+  step "building the CTC decoder and KenLM tools (decoders/build.sh)"
+  PYTHON=$PYTHON bash decoders/build.sh || failed+=("decoders/build.sh")
+fi
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "setup.sh: these steps FAILED:" >&2
+  for f in "${failed[@]}"; do echo "  - $f" >&2; done
+  exit 1
+fi
+echo "setup.sh: done"
