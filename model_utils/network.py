@@ -1,0 +1,210 @@
+"""The DeepSpeech2 network: 2-D conv stage, bidirectional RNN stack, linear output layer.
+
+Padding never changes a real frame: padded frames are zeroed after every layer, batch-norm statistics
+are computed over real frames only, and the backward RNN starts at each utterance's last real frame.
+So a padded batch gives, on its real frames, exactly the per-utterance results.
+"""
+from __future__ import annotations
+
+import paddle
+import paddle.nn as nn
+import paddle.nn.functional as F
+
+RELU_CLIP = 20.0
+# DS2's conv pattern as (time, freq): the features are time-major, [B, C, T, F] inside the conv stage.
+FIRST_KERNEL, FIRST_STRIDE, FIRST_PADDING = (11, 41), (3, 2), (5, 20)
+NEXT_KERNEL, NEXT_STRIDE, NEXT_PADDING = (11, 21), (1, 2), (5, 10)
+CONV_CHANNELS = 32
+
+
+def conv_output_lengths(audio_len: paddle.Tensor, time_stride: int = FIRST_STRIDE[0]) -> paddle.Tensor:
+    """Frames after the conv stage: kernel 11 with padding 5 keeps ceil(T / stride) frames per layer."""
+    return (audio_len + (time_stride - 1)) // time_stride
+
+
+def receptive_field(num_conv_layers: int, time_stride: int = FIRST_STRIDE[0]) -> int:
+    """Input frames seen by one conv-stage output frame (the RNNs then see the whole utterance)."""
+    span = FIRST_KERNEL[0]
+    for _ in range(num_conv_layers - 1):
+        span += (NEXT_KERNEL[0] - 1) * time_stride
+    return span
+
+
+def frame_mask(lengths: paddle.Tensor, max_len: int | paddle.Tensor) -> paddle.Tensor:
+    """[B, T] float32 mask: 1 on real frames, 0 on padding."""
+    steps = paddle.arange(max_len, dtype=lengths.dtype).unsqueeze(0)
+    return (steps < lengths.unsqueeze(1)).astype("float32")
+
+
+class MaskedBatchNorm(nn.Layer):
+    """Batch norm over ``axis`` (the channels) whose training statistics count real frames only.
+
+    ``mask`` broadcasts against the input and is 1 on real frames. Eval mode normalises every frame
+    with the running statistics, so each frame is independent of the rest of the batch.
+    """
+
+    def __init__(self, num_channels: int, axis: int, momentum: float = 0.9, epsilon: float = 1e-5):
+        super().__init__()
+        self.axis, self.momentum, self.epsilon = axis, momentum, epsilon
+        self.weight = self.create_parameter([num_channels], default_initializer=nn.initializer.Constant(1.0))
+        self.bias = self.create_parameter([num_channels], is_bias=True)
+        self.register_buffer("_mean", paddle.zeros([num_channels]))
+        self.register_buffer("_variance", paddle.ones([num_channels]))
+
+    def _broadcast(self, vector: paddle.Tensor, ndim: int) -> paddle.Tensor:
+        shape = [1] * ndim
+        shape[self.axis] = -1
+        return vector.reshape(shape)
+
+    def forward(self, x: paddle.Tensor, mask: paddle.Tensor) -> paddle.Tensor:
+        ndim = len(x.shape)
+        if self.training:
+            axes = [i for i in range(ndim) if i != self.axis]
+            count = mask.sum()
+            for i in axes:  # axes the mask broadcasts over hold real values everywhere
+                if mask.shape[i] == 1:
+                    count = count * x.shape[i]
+            mean = (x * mask).sum(axes, keepdim=True) / count
+            centered = x - mean
+            var = (centered * centered * mask).sum(axes, keepdim=True) / count
+            with paddle.no_grad():
+                m = self.momentum
+                paddle.assign(m * self._mean + (1 - m) * mean.flatten(), self._mean)
+                paddle.assign(m * self._variance + (1 - m) * var.flatten(), self._variance)
+        else:
+            mean, var = self._broadcast(self._mean, ndim), self._broadcast(self._variance, ndim)
+            centered = x - mean
+        scale = self._broadcast(self.weight, ndim) * paddle.rsqrt(var + self.epsilon)
+        return centered * scale + self._broadcast(self.bias, ndim)
+
+
+class ConvBlock(nn.Layer):
+    """Conv2D (no bias) -> masked batch norm -> clipped ReLU -> zero the padded frames."""
+
+    def __init__(self, in_channels: int, kernel: tuple, stride: tuple, padding: tuple):
+        super().__init__()
+        self.time_stride = stride[0]
+        self.conv = nn.Conv2D(in_channels, CONV_CHANNELS, kernel, stride, padding, bias_attr=False)
+        self.bn = MaskedBatchNorm(CONV_CHANNELS, axis=1)
+
+    def forward(self, x: paddle.Tensor, lengths: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor]:
+        x = self.conv(x)
+        lengths = conv_output_lengths(lengths, self.time_stride)
+        mask = frame_mask(lengths, x.shape[2]).unsqueeze(1).unsqueeze(3)
+        x = F.hardtanh(self.bn(x, mask), 0.0, RELU_CLIP) * mask
+        return x, lengths
+
+
+def reverse_padded(x: paddle.Tensor, lengths: paddle.Tensor) -> paddle.Tensor:
+    """Reverse each utterance of x [B, T, H] within its own length; padded frames stay in place."""
+    steps = paddle.arange(x.shape[1], dtype=lengths.dtype).unsqueeze(0)
+    last = lengths.unsqueeze(1) - 1
+    index = paddle.where(steps <= last, last - steps, steps)
+    return paddle.take_along_axis(x, index.unsqueeze(2).expand_as(x), axis=1)
+
+
+class BiRNNLayer(nn.Layer):
+    """One bidirectional layer in DS2's form: input projection -> sequence-wise BN -> recurrence.
+
+    The recurrence takes the projected, normalised input directly (no second input matrix). With
+    ``share_weights`` (simple RNN only, as in DS2) both directions use one projection; each direction
+    always has its own recurrent weights. Both directions run together as a batch of two.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, use_gru: bool, share_weights: bool):
+        super().__init__()
+        self.hidden_size, self.use_gru = hidden_size, use_gru
+        self.share_weights = share_weights and not use_gru
+        gates = 3 * hidden_size if use_gru else hidden_size
+        projections = 1 if self.share_weights else 2
+        self.proj = nn.Linear(input_size, projections * gates, bias_attr=False)
+        self.bn = MaskedBatchNorm(projections * gates, axis=2)
+        bound = hidden_size ** -0.5
+        init = nn.initializer.Uniform(-bound, bound)
+        self.weight_hh = self.create_parameter([2, hidden_size, gates], default_initializer=init)
+        if use_gru:
+            self.bias_hh = self.create_parameter([2, 1, gates], is_bias=True, default_initializer=init)
+
+    def _step(self, x_t: paddle.Tensor, h: paddle.Tensor) -> paddle.Tensor:
+        """One time step for both directions: x_t [2, B, G], h [2, B, H]."""
+        hidden = paddle.bmm(h, self.weight_hh)
+        if not self.use_gru:
+            return F.hardtanh(x_t + hidden, 0.0, RELU_CLIP)
+        hidden = hidden + self.bias_hh
+        size = self.hidden_size
+        r_z = F.sigmoid(x_t[:, :, :2 * size] + hidden[:, :, :2 * size])
+        r, z = r_z[:, :, :size], r_z[:, :, size:]
+        n = paddle.tanh(x_t[:, :, 2 * size:] + r * hidden[:, :, 2 * size:])
+        return n + z * (h - n)
+
+    def forward(self, x: paddle.Tensor, lengths: paddle.Tensor, mask: paddle.Tensor) -> paddle.Tensor:
+        """x [B, T, I] -> [B, T, 2H] (forward then backward direction), zero on padded frames."""
+        projected = self.bn(self.proj(x), mask)
+        if self.share_weights:
+            forward_in, backward_in = projected, projected
+        else:
+            forward_in, backward_in = paddle.chunk(projected, 2, axis=2)
+        backward_in = reverse_padded(backward_in, lengths)
+        # time-major, directions stacked: [T, 2, B, G]
+        inputs = paddle.stack([forward_in, backward_in]).transpose([2, 0, 1, 3])
+        h = paddle.zeros([2, x.shape[0], self.hidden_size], dtype=x.dtype)
+        outputs = []
+        for x_t in inputs:
+            h = self._step(x_t, h)
+            outputs.append(h)
+        states = paddle.stack(outputs).transpose([1, 2, 0, 3])  # [2, B, T, H]
+        out = paddle.concat([states[0], reverse_padded(states[1], lengths)], axis=2)
+        return out * mask
+
+
+class DeepSpeech2(nn.Layer):
+    """DS2: conv stage, bidirectional RNN stack and a linear layer to ``dict_size + 1`` logits (blank last).
+
+    ``time_stride`` is the first conv's time stride (DS2: 3); the other conv layers keep the frame rate.
+    """
+
+    def __init__(self, feat_size: int, dict_size: int, num_conv_layers: int = 2, num_rnn_layers: int = 3,
+                 rnn_size: int = 1024, use_gru: bool = False, share_rnn_weights: bool = True,
+                 time_stride: int = FIRST_STRIDE[0]):
+        super().__init__()
+        if num_conv_layers < 1 or num_rnn_layers < 1:
+            raise ValueError(f"need at least one conv and one RNN layer, got {num_conv_layers} and {num_rnn_layers}")
+        self.time_stride = time_stride
+        self.num_conv_layers = num_conv_layers
+        first_stride = (time_stride, FIRST_STRIDE[1])
+        blocks = [ConvBlock(1, FIRST_KERNEL, first_stride, FIRST_PADDING)]
+        freq = (feat_size + 2 * FIRST_PADDING[1] - FIRST_KERNEL[1]) // FIRST_STRIDE[1] + 1
+        for _ in range(num_conv_layers - 1):
+            blocks.append(ConvBlock(CONV_CHANNELS, NEXT_KERNEL, NEXT_STRIDE, NEXT_PADDING))
+            freq = (freq + 2 * NEXT_PADDING[1] - NEXT_KERNEL[1]) // NEXT_STRIDE[1] + 1
+        self.conv = nn.LayerList(blocks)
+        rnn_input = CONV_CHANNELS * freq
+        layers = []
+        for _ in range(num_rnn_layers):
+            layers.append(BiRNNLayer(rnn_input, rnn_size, use_gru, share_rnn_weights))
+            rnn_input = 2 * rnn_size
+        self.rnn = nn.LayerList(layers)
+        self.fc = nn.Linear(rnn_input, dict_size + 1)
+
+    @property
+    def receptive_field(self) -> int:
+        """Input frames behind one conv-stage output frame."""
+        return receptive_field(self.num_conv_layers, self.time_stride)
+
+    def output_lengths(self, audio_len: paddle.Tensor) -> paddle.Tensor:
+        """Output frames per utterance for ``audio_len`` input frames."""
+        return conv_output_lengths(audio_len, self.time_stride)
+
+    def forward(self, audio: paddle.Tensor, audio_len: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor]:
+        """audio [B, T, D] float32, audio_len [B] int64 -> (logits [B, T', dict_size + 1], out_len [B])."""
+        x = audio * frame_mask(audio_len, audio.shape[1]).unsqueeze(2)
+        x = x.unsqueeze(1)  # [B, 1, T, D]
+        lengths = audio_len
+        for block in self.conv:
+            x, lengths = block(x, lengths)
+        batch, channels, frames, freq = x.shape
+        x = x.transpose([0, 2, 1, 3]).reshape([batch, frames, channels * freq])
+        mask = frame_mask(lengths, frames).unsqueeze(2)
+        for layer in self.rnn:
+            x = layer(x, lengths, mask)
+        return self.fc(x), lengths
