@@ -1,0 +1,106 @@
+"""Deterministic plan of the synthetic corpus: which sentence each split gets, spoken by which voice, how.
+
+Sentences are shuffled once with the seed and cut into disjoint pools: test, dev, train and the LM text.
+Train sentences are re-used with fresh voices when the requested hours need more utterances than the pool
+can give without shrinking the LM text below ``min_lm_fraction`` of all sentences. The held-out split speaks the
+test sentences with the Festival voices, so seen and unseen voices are compared on the same text.
+Every random choice of an utterance comes from its own generator seeded by (seed, split, index), so the plan
+does not depend on worker order and a larger ``--hours`` keeps the choices of the utterances it shares.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+
+from data.synth.text_sources import Sentence
+from data.synth.voices import Voice
+
+TEMPO_RANGE = (0.82, 1.0)  # relative speaking speed; 1.0 is about 165 words per minute
+PITCH_RANGE = (-1.0, 1.0)
+PEAK_DB_RANGE = (-6.0, -1.0)
+CHARS_PER_SECOND = 16.5  # measured speaking speed of the engines at tempo 1.0, for planning hours
+EDGE_SILENCE_S = 0.25
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One planned WAV: its split, position, voice, the text to speak and its transcript."""
+
+    split: str
+    index: int
+    voice: Voice
+    spoken: str
+    text: str
+    tempo: float
+    pitch: float
+    peak_db: float
+
+    @property
+    def uid(self) -> str:
+        """File stem; its hash covers everything that shapes the audio, so a resumed run never reuses a stale WAV."""
+        key = repr((self.voice, self.spoken, round(self.tempo, 4), round(self.pitch, 4), round(self.peak_db, 4)))
+        digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
+        return f"{self.split}-{self.index:06d}-{self.voice.speaker}-{digest}"
+
+    @property
+    def estimated_duration(self) -> float:
+        """Planning estimate of the audio length in seconds."""
+        return len(self.text) / (CHARS_PER_SECOND * self.tempo) + EDGE_SILENCE_S
+
+
+def plan_utterance(split: str, index: int, sentence: Sentence, seed: int, voices: dict[str, list[Voice]],
+                   weights: dict[str, float]) -> Utterance:
+    """Draw the engine (by ``weights``), voice, tempo, pitch and level of one utterance from its own generator."""
+    rng = random.Random(f"{seed}:{split}:{index}")
+    engines = sorted(engine for engine in weights if weights[engine] > 0)
+    engine = rng.choices(engines, weights=[weights[e] for e in engines])[0]
+    voice = rng.choice(voices[engine])
+    return Utterance(split, index, voice, sentence.spoken, sentence.text, rng.uniform(*TEMPO_RANGE),
+                     rng.uniform(*PITCH_RANGE), rng.uniform(*PEAK_DB_RANGE))
+
+
+def _take_hours(pool: list[Sentence], start: int, split: str, hours: float, seed: int,
+                voices: dict[str, list[Voice]], weights: dict[str, float], max_unique: int) -> list[Utterance]:
+    """Plan utterances of ``pool[start:start + max_unique]`` (cycled if needed) until ``hours`` are reached."""
+    if max_unique <= 0:
+        raise ValueError(f"no sentences left for the {split} split; lower --hours or --min_lm_fraction")
+    utterances: list[Utterance] = []
+    total = 0.0
+    while total < hours * 3600.0:
+        index = len(utterances)
+        utterance = plan_utterance(split, index, pool[start + index % max_unique], seed, voices, weights)
+        utterances.append(utterance)
+        total += utterance.estimated_duration
+    return utterances
+
+
+def make_plan(sentences: list[Sentence], hours: float, seed: int, seen: dict[str, list[Voice]],
+              weights: dict[str, float], heldout: list[Voice], dev_fraction: float = 0.05,
+              test_fraction: float = 0.10, min_lm_fraction: float = 0.5) -> tuple[list[Utterance], list[str]]:
+    """Plan train/dev/test (seen voices) and test-heldout (``heldout`` voices); returns utterances and LM text.
+
+    ``hours`` counts the seen-voice splits; held-out adds about as much as test. The LM text is every sentence
+    that no utterance speaks.
+    """
+    missing = [engine for engine, weight in weights.items() if weight > 0 and not seen.get(engine)]
+    if missing:
+        raise ValueError(f"engines with a weight but no seen voices: {missing}")
+    pool = list(sentences)
+    random.Random(seed).shuffle(pool)
+    unbounded = len(pool)
+    test = _take_hours(pool, 0, "test", hours * test_fraction, seed, seen, weights, unbounded)
+    dev = _take_hours(pool, len(test), "dev", hours * dev_fraction, seed, seen, weights, unbounded - len(test))
+    train_start = len(test) + len(dev)
+    lm_minimum = int(min_lm_fraction * len(pool))
+    train_hours = hours * (1.0 - dev_fraction - test_fraction)
+    train = _take_hours(pool, train_start, "train", train_hours, seed, seen, weights,
+                        len(pool) - train_start - lm_minimum)
+    train_unique = min(len(train), len(pool) - train_start - lm_minimum)
+    lm_text = [sentence.text for sentence in pool[train_start + train_unique:]]
+    heldout_plan = []
+    if heldout:
+        festival = {"festival": heldout}
+        heldout_plan = [plan_utterance("test-heldout", i, pool[i], seed, festival, {"festival": 1.0})
+                        for i in range(len(test))]
+    return train + dev + test + heldout_plan, lm_text

