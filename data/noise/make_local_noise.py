@@ -85,21 +85,27 @@ def _limit_peak(clip: AudioSegment) -> None:
         clip.gain_db(20.0 * np.log10(PEAK_LIMIT / peak))
 
 
+def generate(target_dir: str, num_noise: int, num_rirs: int, noise_duration: float, speech_manifest: str,
+             seed: int) -> None:
+    """Write the noise clips, room responses and both manifests under ``target_dir``."""
+    target_dir = os.path.abspath(target_dir)
+    speech_rng = np.random.default_rng([seed, 2])
+    if os.path.isfile(speech_manifest):
+        speech = load_speech(speech_manifest, SAMPLE_RATE, MAX_BABBLE_UTTERANCES, speech_rng)
+    else:
+        print(f"{speech_manifest} not found: babble from espeak-ng utterances")
+        speech = espeak_speech(SAMPLE_RATE)
+    noise = make_noise(target_dir, num_noise, noise_duration, speech, seed)
+    write_manifest(os.path.join(target_dir, "manifest.noise"), noise)
+    rirs = make_rirs(target_dir, num_rirs, seed)
+    write_manifest(os.path.join(target_dir, "manifest.impulse"), rirs)
+    print(f"wrote {len(noise)} noise clips and {len(rirs)} impulse responses under {target_dir}")
+
+
 def main() -> None:
     args = parser.parse_args()
     print_arguments(args)
-    target_dir = os.path.abspath(args.target_dir)
-    speech_rng = np.random.default_rng([args.seed, 2])
-    if os.path.isfile(args.speech_manifest):
-        speech = load_speech(args.speech_manifest, SAMPLE_RATE, MAX_BABBLE_UTTERANCES, speech_rng)
-    else:
-        print(f"{args.speech_manifest} not found: babble from espeak-ng utterances")
-        speech = espeak_speech(SAMPLE_RATE)
-    noise = make_noise(target_dir, args.num_noise, args.noise_duration, speech, args.seed)
-    write_manifest(os.path.join(target_dir, "manifest.noise"), noise)
-    rirs = make_rirs(target_dir, args.num_rirs, args.seed)
-    write_manifest(os.path.join(target_dir, "manifest.impulse"), rirs)
-    print(f"wrote {len(noise)} noise clips and {len(rirs)} impulse responses under {target_dir}")
+    generate(args.target_dir, args.num_noise, args.num_rirs, args.noise_duration, args.speech_manifest, args.seed)
 
 
 if __name__ == "__main__":

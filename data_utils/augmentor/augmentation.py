@@ -84,7 +84,7 @@ class AugmentationPipeline:
 
 def _seed_int(seed: int | Sequence[int]) -> int:
     """One int seed from an int or a tuple of ints; distinct tuples give unrelated streams."""
-    entropy = [seed] if isinstance(seed, int) else list(seed)
+    entropy = [int(s) for s in seed] if isinstance(seed, (tuple, list)) else [int(seed)]
     return int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0])
 
 
