@@ -15,6 +15,7 @@ import argparse
 import concurrent.futures
 import contextlib
 import hashlib
+import http.client
 import os
 import re
 import sys
@@ -88,16 +89,23 @@ def _fetch(url: str, part_path: str, show_progress: bool) -> None:
     except urllib.error.URLError as err:
         raise DownloadError(f"{part_path}: cannot reach {url}: {err.reason}") from None
     with response:
-        if offset and (response.status != 206 or _content_range_start(response) != offset):
+        if offset and response.status == 200:
             offset = 0  # the server ignored the Range request and sends the whole file
+        elif offset and _content_range_start(response) != offset:
+            raise DownloadError(f"{part_path}: {url} answered bytes={offset}- with Content-Range "
+                                f"{response.headers.get('Content-Range')!r}; delete the .part file and retry")
         length = response.headers.get("Content-Length")
         total = offset + int(length) if length is not None else None
         with open(part_path, "ab" if offset else "wb") as out, \
                 tqdm(total=total, initial=offset, unit="B", unit_scale=True, desc=os.path.basename(part_path),
                      disable=not show_progress, leave=False) as bar:
-            for block in iter(lambda: response.read(CHUNK_BYTES), b""):
-                out.write(block)
-                bar.update(len(block))
+            try:
+                for block in iter(lambda: response.read(CHUNK_BYTES), b""):
+                    out.write(block)
+                    bar.update(len(block))
+            except (OSError, http.client.HTTPException) as err:
+                raise DownloadError(f"{part_path}: transfer from {url} broke off ({err!r}); run again to "
+                                    f"resume") from None
     if total is not None and os.path.getsize(part_path) < total:
         raise DownloadError(f"{part_path}: transfer from {url} ended early at {os.path.getsize(part_path)} "
                             f"of {total} bytes; run again to resume")

@@ -27,6 +27,7 @@ class FileServer(http.server.ThreadingHTTPServer):
 
     Honours ``Range: bytes=N-`` / ``bytes=N-M`` with 206 (or 416 past the end) unless ``ignore_range`` is set,
     in which case it always answers 200 with the whole body, like servers without range support.
+    ``cut_after`` = K makes the next response announce its full length but hang up after K body bytes.
     """
 
     daemon_threads = True
@@ -36,6 +37,7 @@ class FileServer(http.server.ThreadingHTTPServer):
         self.files: dict[str, bytes] = {}
         self.requests: list[tuple[str, str | None]] = []
         self.ignore_range = False
+        self.cut_after: int | None = None
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/{path.lstrip('/')}"
@@ -71,7 +73,9 @@ class _RangeHandler(http.server.BaseHTTPRequestHandler):
         for key, value in {**headers, "Content-Length": str(len(payload))}.items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(payload)
+        cut, self.server.cut_after = self.server.cut_after, None
+        self.wfile.write(payload if cut is None else payload[:cut])
+        self.close_connection = cut is not None
 
     def log_message(self, *args) -> None:  # keep pytest output clean
         pass
@@ -128,7 +132,8 @@ def load_script(relative_path: str):
 
 
 def script_env(**extra: str) -> dict[str, str]:
-    """Environment for running a script as a subprocess from the repository root."""
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS="1")
+    """Environment for a script run as a subprocess; no PYTHONPATH, so the documented invocations are tested."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env["OMP_NUM_THREADS"] = "1"
     env.update(extra)
     return env

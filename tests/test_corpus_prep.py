@@ -37,6 +37,7 @@ def fresh_server(server):
     server.files.clear()
     server.requests.clear()
     server.ignore_range = False
+    server.cut_after = None
     yield
 
 
@@ -80,6 +81,18 @@ def test_download_resumes_a_partial_file_with_a_range_request(server, tmp_path):
     assert server.requests == [("/blob.bin", "bytes=150000-")]
     assert open(path, "rb").read() == payload
     assert not (tmp_path / "blob.bin.part").exists()
+
+
+def test_an_interrupted_download_resumes_on_the_next_run(server, tmp_path):
+    payload = np.random.default_rng(3).bytes(200_000)
+    server.files["/blob.bin"] = payload
+    server.cut_after = 70_000
+    with pytest.raises(DownloadError, match=r"blob\.bin\.part: transfer from .* (ended early|broke off)"):
+        download(server.url("blob.bin"), md5_of(payload), tmp_path)
+    assert (tmp_path / "blob.bin.part").read_bytes() == payload[:70_000]
+    path = download(server.url("blob.bin"), md5_of(payload), tmp_path)
+    assert server.requests == [("/blob.bin", None), ("/blob.bin", "bytes=70000-")]
+    assert open(path, "rb").read() == payload
 
 
 def test_download_restarts_when_the_server_ignores_range(server, tmp_path):
@@ -185,7 +198,7 @@ def test_librispeech_end_to_end_with_resume_and_rerun(server, tmp_path, monkeypa
 def test_librispeech_cli_rejects_an_archive_with_the_wrong_md5(server, tmp_path):
     for subset in ("test-clean", "dev-clean"):
         server.files[f"/12/{subset}.tar.gz"] = librispeech_archive(subset)[0]
-    result = subprocess.run([sys.executable, "data/librispeech/librispeech.py", "--target_dir", str(tmp_path),
+    result = subprocess.run([sys.executable, "-m", "data.librispeech.librispeech", "--target_dir", str(tmp_path),
                              "--manifest_prefix", str(tmp_path / "manifest")],  # DS2's real MD5s
                             cwd=REPO_ROOT, env=script_env(LIBRISPEECH_URL_BASE=server.url("12")),
                             capture_output=True, text=True, timeout=60)

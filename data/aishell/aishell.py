@@ -6,7 +6,7 @@ read ``<utt-id> 而 对 楼市 ...`` (words separated by spaces). The speaker ar
 deleted, as DS2 did; ``resource_aishell.tgz`` (lexicon, speaker info) is fetched beside it. Transcripts lose
 their spaces (the model is character based); audio without a transcript line is skipped, as in DS2.
 
-Run from the repository root: ``PYTHONPATH=. python data/aishell/aishell.py --target_dir ...``.
+Run from the repository root: ``python -m data.aishell.aishell --target_dir ...``.
 The server is overridable for mirrors and tests: --url_base or AISHELL_URL_BASE.
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@ and one ``<speaker>-<chapter>.trans.txt`` whose lines read ``<utt-id> UPPER CASE
 lower-cased, as DS2 did. Without --full_download only test-clean and dev-clean are fetched (DS2's default);
 merge the train-* manifests yourself for training (see examples/librispeech/run_data.sh).
 
-Run from the repository root: ``PYTHONPATH=. python data/librispeech/librispeech.py --target_dir ...``.
+Run from the repository root: ``python -m data.librispeech.librispeech --target_dir ...``.
 The server is overridable for mirrors and tests: --url_base or LIBRISPEECH_URL_BASE.
 """
 from __future__ import annotations

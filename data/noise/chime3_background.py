@@ -5,7 +5,7 @@ area, street); each unpacks to ``CHiME3/data/audio/16kHz/backgrounds/*.wav``. Th
 ``.wav`` under ``CHiME3/`` with its duration from the header and an empty transcript, as DS2 did; point the
 ``noise`` augmentor's ``noise_manifest_path`` at it.
 
-Run from the repository root: ``PYTHONPATH=. python data/noise/chime3_background.py --target_dir ...``.
+Run from the repository root: ``python -m data.noise.chime3_background --target_dir ...``.
 The URL is overridable for mirrors and tests: --url or CHIME3_URL.
 """
 from __future__ import annotations
