@@ -19,7 +19,7 @@ from data.synth.voices import Voice
 TEMPO_RANGE = (0.82, 1.0)  # relative speaking speed; 1.0 is about 165 words per minute
 PITCH_RANGE = (-1.0, 1.0)
 PEAK_DB_RANGE = (-6.0, -1.0)
-CHARS_PER_SECOND = 16.5  # measured speaking speed of the engines at tempo 1.0, for planning hours
+CHARS_PER_SECOND = 17.5  # measured mean speaking speed of the engines at tempo 1.0, for planning hours
 EDGE_SILENCE_S = 0.25
 
 
