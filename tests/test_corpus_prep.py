@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+import soundfile
 
 from corpus_fixtures import (REPO_ROOT, SAMPLE_RATE, encode, load_script, make_tar, make_zip, script_env,
                              start_server, synthesize)
@@ -237,8 +238,9 @@ def test_aishell_end_to_end(server, tmp_path, monkeypatch):
     for name in ("data_aishell.tgz", "resource_aishell.tgz"):
         monkeypatch.setitem(module.MD5SUMS, name, md5_of(server.files["/33/" + name]))
     prefix = str(tmp_path / "manifest")
-    argv = ["--target_dir", str(tmp_path / "aishell"), "--manifest_prefix", prefix, "--url_base",
-            server.url("33"), "--num_workers", "2"]
+    monkeypatch.chdir(tmp_path)  # a relative --target_dir still gives absolute manifest paths
+    argv = ["--target_dir", "aishell", "--manifest_prefix", prefix, "--url_base", server.url("33"),
+            "--num_workers", "2"]
 
     module.main(argv)
     for split in ("train", "dev", "test"):
@@ -315,19 +317,36 @@ def test_voxforge_run_data_end_to_end(server, tmp_path):
 def test_chime3_background_end_to_end(server, tmp_path, monkeypatch):
     module = load_script("data/noise/chime3_background.py")
     rng = np.random.default_rng(2)
-    inner, expected = {}, []
-    for index, environment in enumerate(module.ENVIRONMENTS):
-        noise = (0.1 * rng.standard_normal(SAMPLE_RATE // 4 * (index + 1))).astype(np.float32)
-        member = f"CHiME3/data/audio/16kHz/backgrounds/BGD_15021{index}_010_{environment.upper()}.CH1.wav"
+    inner, originals, pieces = {}, [], []
+    target = tmp_path / "chime"
+    for index, environment in enumerate(module.ENVIRONMENTS):  # 0.75, 1.5, 2.25 and 3 seconds of noise
+        noise = (0.1 * rng.standard_normal(SAMPLE_RATE * 3 // 4 * (index + 1))).astype(np.float32)
+        noise = np.round(noise * 32767) / 32767  # exactly representable in 16-bit PCM
+        stem = f"BGD_15021{index}_010_{environment.upper()}.CH1"
+        member = f"CHiME3/data/audio/16kHz/backgrounds/{stem}.wav"
         inner[f"CHiME3_background_{environment}.zip"] = make_zip({member: encode(noise, "WAV")})
-        expected.append((str(tmp_path / "chime" / member), noise, ""))
+        originals.append((str(target / member), noise, ""))
+        # 1-second pieces; a shorter last piece is kept from half a second up, a short file is kept whole
+        cuts = [noise[i:i + SAMPLE_RATE] for i in range(0, len(noise), SAMPLE_RATE)]
+        cuts = [c for n, c in enumerate(cuts) if n == 0 or 2 * len(c) >= SAMPLE_RATE]
+        pieces += [(str(target / "segments_1s" / f"{stem}_{n:04d}.wav"), c, "") for n, c in enumerate(cuts)]
     server.files["/packagev2/AG0Y3DNBE5IWRRTV/"] = make_zip(inner)
     monkeypatch.setattr(module, "MD5", md5_of(server.files["/packagev2/AG0Y3DNBE5IWRRTV/"]))
-    manifest = tmp_path / "manifest.chime3.background"
-    module.main(["--target_dir", str(tmp_path / "chime"), "--manifest_filepath", str(manifest),
-                 "--url", server.url("packagev2/AG0Y3DNBE5IWRRTV/?dlid=W19XG7T0NNHB027139H0EQ")])
-    assert (tmp_path / "chime" / module.ARCHIVE_NAME).is_file()
-    check_manifest(manifest, sorted(expected, key=lambda item: item[0]))
+    url = server.url("packagev2/AG0Y3DNBE5IWRRTV/?dlid=W19XG7T0NNHB027139H0EQ")
+
+    module.main(["--target_dir", str(target), "--manifest_filepath", str(tmp_path / "segmented"), "--url", url,
+                 "--segment_seconds", "1"])
+    assert (target / module.ARCHIVE_NAME).is_file()
+    assert len(pieces) == 1 + 2 + 2 + 3
+    check_manifest(tmp_path / "segmented", sorted(pieces, key=lambda item: item[0]))
+    for path, samples, _ in pieces:
+        np.testing.assert_allclose(soundfile.read(path, dtype="float32")[0], samples, atol=1e-4)
+
+    server.requests.clear()
+    module.main(["--target_dir", str(target), "--manifest_filepath", str(tmp_path / "whole"), "--url", url,
+                 "--segment_seconds", "0"])
+    assert server.requests == []
+    check_manifest(tmp_path / "whole", sorted(originals, key=lambda item: item[0]))
 
 
 # ---------------------------------------------------------------- released models and language models

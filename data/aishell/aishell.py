@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     add_arguments("num_workers", int, 8, "Threads unpacking speaker archives and reading audio headers.", parser)
     args = parser.parse_args(argv)
     print_arguments(args)
-    target_dir = os.path.expanduser(args.target_dir)
+    target_dir = os.path.abspath(os.path.expanduser(args.target_dir))  # manifests hold absolute paths
     with exit_on_failure():
         fetch_and_unpack(args.url_base, target_dir, args.num_workers)
         create_manifests(os.path.join(target_dir, "data_aishell"), args.manifest_prefix, args.num_workers)

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     add_arguments("num_workers", int, 8, "Threads reading audio headers.", parser)
     args = parser.parse_args(argv)
     print_arguments(args)
-    target_dir = os.path.expanduser(args.target_dir)
+    target_dir = os.path.abspath(os.path.expanduser(args.target_dir))  # manifests hold absolute paths
     subsets = list(MD5SUMS) if args.full_download else list(MINIMAL_SUBSETS)
     with exit_on_failure():
         for subset in subsets:

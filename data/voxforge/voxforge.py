@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     add_arguments("num_workers", int, 8, "Parallel downloads, unpackers and audio-header readers.", parser)
     args = parser.parse_args(argv)
     print_arguments(args)
-    target_dir = os.path.expanduser(args.target_dir)
+    target_dir = os.path.abspath(os.path.expanduser(args.target_dir))  # manifests hold absolute paths
     with exit_on_failure():
         audio_dir = fetch_and_unpack(args.url, target_dir, args.num_workers)
         create_manifests(audio_dir, args.dialects, args.manifest_prefix, args.is_merge_dialect, args.num_workers)
