@@ -4,7 +4,7 @@ import pytest
 import soundfile
 from python_speech_features import delta, mfcc
 
-from data_utils.audio import AudioSegment
+from data_utils.audio import AudioError, AudioSegment
 from data_utils.featurizer.audio_featurizer import AudioFeaturizer
 from data_utils.featurizer.speech_featurizer import SpeechFeaturizer
 from data_utils.featurizer.text_featurizer import TextFeaturizer
@@ -106,6 +106,8 @@ def test_bad_configuration_and_too_short_audio():
         AudioFeaturizer("linear", stride_ms=30, window_ms=20)
     with pytest.raises(ValueError, match="shorter than one"):
         AudioFeaturizer("linear").featurize(AudioSegment(tone_and_noise(0.01), 16000))
+    with pytest.raises(AudioError, match="empty"):
+        AudioFeaturizer("mfcc", use_dB_normalization=False).featurize(AudioSegment(np.zeros(0), 16000))
 
 
 def write_vocab(path, tokens):

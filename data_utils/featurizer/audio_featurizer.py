@@ -9,7 +9,7 @@ import numpy as np
 import scipy.fft
 from python_speech_features.base import get_filterbanks, lifter
 
-from data_utils.audio import AudioSegment
+from data_utils.audio import AudioError, AudioSegment
 
 SPECGRAM_TYPES = ("linear", "mfcc", "fbank")
 NUM_CEPSTRA = 13  # MFCC: python_speech_features' defaults (26 filters, 512-point FFT, lifter 22, pre-emphasis 0.97)
@@ -39,14 +39,18 @@ def power_spectrum(frames: np.ndarray, n_fft: int, sample_rate: int) -> np.ndarr
     return power / np.float32(np.sum(window.astype(np.float64) ** 2) * sample_rate)
 
 
+def linear_bins(sample_rate: int, window_size: int, max_freq: float) -> int:
+    """How many FFT bins of a ``window_size`` FFT lie at or below ``max_freq`` Hz."""
+    freqs = float(sample_rate) / window_size * np.arange(window_size // 2 + 1)
+    return int(np.count_nonzero(freqs <= max_freq))
+
+
 def linear_specgram(samples: np.ndarray, sample_rate: int, stride_ms: float, window_ms: float,
                     max_freq: float) -> np.ndarray:
     """DS2's log power spectrogram: [T, bins up to max_freq] with FFT size = window length."""
     stride_size, window_size = int(0.001 * sample_rate * stride_ms), int(0.001 * sample_rate * window_ms)
     power = power_spectrum(frame_signal(samples, window_size, stride_size), window_size, sample_rate)
-    freqs = float(sample_rate) / window_size * np.arange(power.shape[1])
-    num_bins = int(np.count_nonzero(freqs <= max_freq))
-    return np.log(power[:, :num_bins] + np.float32(EPS))
+    return np.log(power[:, :linear_bins(sample_rate, window_size, max_freq)] + np.float32(EPS))
 
 
 def mel_filterbank(num_mel_bins: int, n_fft: int, sample_rate: int, low_freq: float,
@@ -94,8 +98,11 @@ class AudioFeaturizer:
         if not 0 < max_freq <= nyquist:
             raise ValueError(f"max_freq must be in (0, {nyquist}] for target_sample_rate={target_sample_rate}, "
                              f"got {max_freq}")
-        if int(0.001 * target_sample_rate * window_ms) < 2:
-            raise ValueError(f"window_ms={window_ms} is under two samples at {target_sample_rate} Hz")
+        self._window_size = int(0.001 * target_sample_rate * window_ms)
+        self._stride_size = int(0.001 * target_sample_rate * stride_ms)
+        if self._stride_size < 1 or self._window_size < 2:
+            raise ValueError(f"stride_ms={stride_ms}, window_ms={window_ms} give under 1 and 2 samples "
+                             f"at {target_sample_rate} Hz")
         if num_mel_bins < 1:
             raise ValueError(f"num_mel_bins must be >= 1, got {num_mel_bins}")
         self._specgram_type = specgram_type
@@ -103,13 +110,13 @@ class AudioFeaturizer:
         self._target_sample_rate = target_sample_rate
         self._use_dB_normalization, self._target_dB = use_dB_normalization, target_dB
         self._num_mel_bins = num_mel_bins
-        window_size = int(0.001 * target_sample_rate * window_ms)
         if specgram_type == "fbank":
-            self._fbank_nfft = 1 << (window_size - 1).bit_length()
+            self._fbank_nfft = 1 << (self._window_size - 1).bit_length()
             self._filters = mel_filterbank(num_mel_bins, self._fbank_nfft, target_sample_rate,
                                            min(FBANK_LOW_FREQ, max_freq / 2), max_freq)
         elif specgram_type == "mfcc":
-            self._filters = get_filterbanks(MFCC_FILTERS, MFCC_NFFT, target_sample_rate, 0, max_freq).T.astype(np.float32)
+            filters = get_filterbanks(MFCC_FILTERS, MFCC_NFFT, target_sample_rate, 0, max_freq)
+            self._filters = filters.T.astype(np.float32)
 
     @property
     def feature_dim(self) -> int:
@@ -118,13 +125,13 @@ class AudioFeaturizer:
             return 3 * NUM_CEPSTRA
         if self._specgram_type == "fbank":
             return self._num_mel_bins
-        window_size = int(0.001 * self._target_sample_rate * self._window_ms)
-        freqs = float(self._target_sample_rate) / window_size * np.arange(window_size // 2 + 1)
-        return int(np.count_nonzero(freqs <= self._max_freq))
+        return linear_bins(self._target_sample_rate, self._window_size, self._max_freq)
 
     def featurize(self, audio_segment: AudioSegment, allow_downsampling: bool = True,
                   allow_upsampling: bool = True) -> np.ndarray:
         """Features [T, D] float32 of the audio; the segment itself is left unchanged."""
+        if audio_segment.num_samples == 0:
+            raise AudioError("cannot featurize empty audio")
         audio = AudioSegment(audio_segment.samples, audio_segment.sample_rate)
         rate, target = audio.sample_rate, self._target_sample_rate
         if (rate > target and allow_downsampling) or (rate < target and allow_upsampling):
@@ -145,9 +152,8 @@ class AudioFeaturizer:
         return features.astype(np.float32, copy=False)
 
     def _fbank(self, samples: np.ndarray) -> np.ndarray:
-        rate = self._target_sample_rate
-        stride_size, window_size = int(0.001 * rate * self._stride_ms), int(0.001 * rate * self._window_ms)
-        power = power_spectrum(frame_signal(samples, window_size, stride_size), self._fbank_nfft, rate)
+        frames = frame_signal(samples, self._window_size, self._stride_size)
+        power = power_spectrum(frames, self._fbank_nfft, self._target_sample_rate)
         return np.log(power @ self._filters + np.float32(EPS))
 
     def _mfcc(self, samples: np.ndarray) -> np.ndarray:
