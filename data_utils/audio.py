@@ -20,6 +20,7 @@ from scipy import signal
 from data_utils.utility import is_tar_path, read_tar_member
 from utils.utility import atomic_write
 
+MAX_GAIN_DB = 300.0  # DS2's cap on normalisation / noise gain
 _WAV_SUBTYPES = {"int16": "PCM_16", "int32": "PCM_32", "float32": "FLOAT", "float64": "DOUBLE"}
 
 
@@ -198,7 +199,7 @@ class AudioSegment:
         """Scale by ``gain`` dB (a scalar, or one value per sample)."""
         self._set(self._samples * 10.0 ** (np.asarray(gain) / 20.0))
 
-    def normalize(self, target_db: float = -20, max_gain_db: float = 300.0) -> None:
+    def normalize(self, target_db: float = -20, max_gain_db: float = MAX_GAIN_DB) -> None:
         """Scale to an RMS level of ``target_db``; a gain above ``max_gain_db`` is an error (silence)."""
         gain = target_db - self.rms_db
         if gain > max_gain_db:
@@ -232,6 +233,7 @@ class AudioSegment:
         """Play ``speed_rate`` times faster (duration / speed_rate) by linear interpolation, pitch not kept."""
         if speed_rate <= 0:
             raise ValueError(f"speed_rate must be > 0, got {speed_rate}")
+        self._require_samples("change_speed")
         if speed_rate == 1.0:
             return
         old_length = self.num_samples
@@ -316,7 +318,7 @@ class AudioSegment:
         noise_db = stretch.rms_db
         if math.isinf(noise_db):
             return
-        stretch.gain_db(min(signal_db - noise_db - snr_dB, 300.0))
+        stretch.gain_db(min(signal_db - noise_db - snr_dB, MAX_GAIN_DB))
         self._set(self._samples + stretch._samples)
 
     def convolve(self, impulse_segment: "AudioSegment", allow_resample: bool = False) -> None:

@@ -141,6 +141,8 @@ def test_change_speed_changes_duration_and_pitch():
     assert seg.num_samples == 16000
     with pytest.raises(ValueError, match="speed_rate"):
         seg.change_speed(0)
+    with pytest.raises(AudioError, match="change_speed: the audio is empty"):
+        AudioSegment(np.zeros(0), 16000).change_speed(1.1)
 
 
 def test_shift_moves_audio_keeping_length():

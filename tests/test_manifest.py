@@ -124,3 +124,19 @@ def test_tar_errors_name_the_path(tmp_path):
     junk.write_bytes(b"\x01" * 1000)
     with pytest.raises(AudioError, match="junk.tar"):
         AudioSegment.from_file(f"tar:{junk}#a.wav")
+
+
+def test_tar_cache_evicts_least_recently_used(tmp_path, monkeypatch):
+    monkeypatch.setattr(utility, "MAX_OPEN_TARS", 2)
+    monkeypatch.setattr(utility, "_cache", utility._TarCache())
+    shards = []
+    for name in ("a", "b", "c"):
+        folder = tmp_path / name
+        folder.mkdir()
+        shards.append(make_shard(folder, count=1)[0])
+    for shard in shards[:2]:
+        AudioSegment.from_file(f"tar:{shard}#clips/utt0.wav")
+    oldest = utility._cache.open[str(shards[0])][0]
+    AudioSegment.from_file(f"tar:{shards[2]}#clips/utt0.wav")
+    assert list(utility._cache.open) == [str(shards[1]), str(shards[2])]
+    assert oldest.closed
