@@ -83,7 +83,8 @@ class AudioFeaturizer:
     ``linear``: DS2's log power spectrogram (Hann window, FFT of the window length: 161 bins for
     20 ms at 16 kHz). ``mfcc``: 13 cepstra + deltas + delta-deltas, numerically python_speech_features'
     ``mfcc`` / ``delta`` as DS2 called them (rectangular window). ``fbank``: log mel filterbank
-    energies of the same Hann-windowed frames as ``linear``, zero-padded to a power-of-two FFT.
+    energies of the same Hann-windowed frames as ``linear``, zero-padded to a power-of-two FFT, with
+    ``num_mel_bins`` triangular HTK-mel filters from 20 Hz to ``max_freq`` (not Kaldi's povey window).
     """
 
     def __init__(self, specgram_type: str = "linear", stride_ms: float = 10.0, window_ms: float = 20.0,
