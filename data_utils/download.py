@@ -181,12 +181,20 @@ def unpack(archive_path: str | os.PathLike, target_dir: str | os.PathLike, remov
 def parallel_map(func: Callable[[T], R], items: Iterable[T], num_workers: int, desc: str) -> list[R]:
     """``[func(x) for x in items]`` on a thread pool with a tqdm bar; results keep the input order.
 
-    Threads suit this module's work (network reads, zlib inflation and libsndfile header reads all release
-    the GIL). The first exception is re-raised after the pool shuts down.
+    Threads suit this module's work (network reads, zlib inflation and libsndfile calls all release the
+    GIL). On the first exception (or Ctrl-C) the items not yet started are cancelled and it is re-raised.
     """
-    items = list(items)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, num_workers)) as pool:
-        return list(tqdm(pool.map(func, items), total=len(items), desc=desc, unit="file"))
+        futures = [pool.submit(func, item) for item in items]
+        try:
+            for future in tqdm(concurrent.futures.as_completed(futures), total=len(futures), desc=desc,
+                               unit="file"):
+                future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+        return [future.result() for future in futures]
 
 
 @contextlib.contextmanager

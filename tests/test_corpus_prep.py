@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ import soundfile
 
 from corpus_fixtures import (REPO_ROOT, SAMPLE_RATE, encode, load_script, make_tar, make_zip, script_env,
                              start_server, synthesize)
-from data_utils.download import DownloadError, download, unpack
+from data_utils.download import DownloadError, download, parallel_map, unpack
 
 LIBRI_UTTERANCES = {  # subset -> [(utterance id, transcript as in .trans.txt)]
     "test-clean": [("1089-134686-0000", "HE HOPED THERE WOULD BE STEW FOR DINNER"),
@@ -146,6 +147,21 @@ def test_download_cli_fetches_and_unpacks(server, tmp_path):
     assert (tmp_path / "model" / "params.txt").read_bytes() == b"weights"
 
 
+def test_parallel_map_keeps_order_and_stops_early_on_failure():
+    assert parallel_map(lambda x: x * x, range(20), 4, desc="squares") == [x * x for x in range(20)]
+    started = []
+
+    def fail_first(x):
+        started.append(x)
+        if x == 0:
+            raise ValueError("item 0 is bad")
+        time.sleep(0.001)
+        return x
+    with pytest.raises(ValueError, match="item 0 is bad"):
+        parallel_map(fail_first, range(1000), 1, desc="fails")
+    assert len(started) < 500  # the queued items were cancelled
+
+
 # ---------------------------------------------------------------- LibriSpeech
 
 
@@ -207,6 +223,16 @@ def test_librispeech_cli_rejects_an_archive_with_the_wrong_md5(server, tmp_path)
     assert "test-clean.tar.gz: MD5 checksum mismatch" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "manifest.test-clean").exists()
+
+
+def test_librispeech_transcript_naming_a_missing_flac_is_an_error_with_file_and_line(tmp_path):
+    module = load_script("data/librispeech/librispeech.py")
+    chapter = tmp_path / "LibriSpeech" / "dev-clean" / "84" / "121123"
+    chapter.mkdir(parents=True)
+    (chapter / "84-121123-0000.flac").write_bytes(encode(speech("go do you hear"), "FLAC"))
+    (chapter / "84-121123.trans.txt").write_text("84-121123-0000 GO DO YOU HEAR\n84-121123-0001 GONE\n")
+    with pytest.raises(ValueError, match=r"84-121123\.trans\.txt:2: audio file .*84-121123-0001\.flac is missing"):
+        module.read_transcripts(str(tmp_path))
 
 
 # ---------------------------------------------------------------- Aishell
