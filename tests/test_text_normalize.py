@@ -58,3 +58,5 @@ def test_long_sentences_split_at_clauses():
     short = "Look, he sees us; he kisses his hand."
     assert speakable_units(short, max_words=18) == [short]
     assert speakable_units(short, max_words=5) == ["Look, he sees us.", "he kisses his hand."]
+    assert speakable_units('"Yes, sir; and say farther,: then she left it."', max_words=3) == [
+        '"Yes, sir.', "and say farther.", 'then she left it."']

@@ -79,8 +79,8 @@ def speakable_units(sentence: str, max_words: int) -> list[str]:
     """
     if len(sentence.split()) <= max_words:
         return [sentence]
-    clauses = [clause.rstrip(";:") for clause in _CLAUSE_END_RE.split(sentence)]
-    return [clause if clause.endswith((".", "!", "?")) else clause + "." for clause in clauses]
+    clauses = [clause.rstrip(",;: ") for clause in _CLAUSE_END_RE.split(sentence)]
+    return [clause if clause.rstrip("\"')").endswith((".", "!", "?")) else clause + "." for clause in clauses]
 
 
 def book_sentences(cache_dir: str, min_words: int = 4, max_words: int = 18) -> list[Sentence]:

@@ -151,7 +151,7 @@ def speak(voice: Voice, text: str, tempo: float, pitch: float) -> tuple[np.ndarr
                   "-w", out, text], what)
         elif voice.engine == "flite":
             _run(["flite", "-voice", voice.name, "-t", text, "-o", out, "--setf", f"duration_stretch={1.0 / speed:.3f}",
-                  "--setf", f"int_f0_target_mean={int(110 + 25 * pitch)}"], what)
+                  "--setf", f"int_f0_target_mean={int(125 + 40 * pitch)}"], what)
         elif voice.engine == "festival":
             text_path = os.path.join(tmp, "text.txt")
             with open(text_path, "w", encoding="utf-8") as handle:
