@@ -15,6 +15,7 @@ from data.noise.noise_sources import coloured_noise, espeak_speech
 from data_utils.audio import AudioSegment
 from data_utils.augmentor.augmentation import AugmentationConfigError, AugmentationPipeline
 from data_utils.manifest import write_manifest
+from tiny_corpus import make_corpus, train_argv
 
 RATE = 16000
 CONF = Path(__file__).resolve().parent.parent / "conf"
@@ -319,3 +320,16 @@ def test_default_config_shifts_every_utterance():
     segment = tone()
     augment.transform_audio(segment)
     assert segment.num_samples == RATE and segment != tone()
+
+
+def test_training_with_example_config_lowers_the_loss(example_config, tmp_path):
+    import train  # paddle is slow to import; only this test needs it
+
+    config = tmp_path / "augmentation.config"
+    config.write_text(example_config)
+    corpus = make_corpus(str(tmp_path / "corpus"))
+    records = train.main(train_argv(corpus, str(tmp_path / "out"), augment_conf_path=str(config),
+                                    num_passes=4, test_off=True, num_iter_print=100))
+    losses = [record["train_loss"] for record in records]
+    assert len(losses) == 4 and all(np.isfinite(losses))
+    assert losses[-1] < 0.8 * losses[0]
