@@ -13,7 +13,7 @@ from data.synth.corpus_plan import make_plan
 from data.synth.normalize_text import normalize_transcript
 from data.synth.postprocess import SAMPLE_RATE
 from data.synth.synthesize import make_utterance
-from data.synth.text_sources import book_sentences, restrict_vocabulary
+from data.synth.text_sources import Sentence, book_sentences, restrict_vocabulary
 from data.synth.voices import FLITE_HELD_OUT_TWINS, Voice, festival_voices, piper_available, seen_voices
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -142,7 +142,6 @@ def test_failed_engine_is_skipped_not_fatal(tmp_path):
 
 
 def make_plan_for_voice(voice):
-    from data.synth.text_sources import Sentence
     plan, _ = make_plan([Sentence("A short test sentence.", "a short test sentence", "test")] * 4, 0.0005, 0,
                         {"espeak": [voice]}, {"espeak": 1.0}, [], min_lm_fraction=0.0)
     return plan[0]

@@ -25,6 +25,7 @@ def test_number_to_words(number, words):
     ("He will come to-morrow, &c.", "He will come to morrow, et cetera."),
     ("She was _very_ angry.", "She was very angry."),
     ("The ship cost $300.", "The ship cost three hundred dollars."),
+    ('\u2014"but you must often wish it, I am sure', '"but you must often wish it, I am sure'),
 ])
 def test_spoken_form(raw, spoken):
     assert spoken_form(raw) == spoken

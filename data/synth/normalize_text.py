@@ -82,13 +82,13 @@ def spoken_form(sentence: str) -> str | None:
 
     Rejected: Roman numerals and all-capital words (chapter headings, ``CHAPTER IV``), and any symbol left after
     numbers, abbreviations and typography were handled. Intra-word hyphens become spaces (``to-morrow``), since
-    the transcript has no hyphen either.
+    the transcript has no hyphen either; leading dashes and commas go (an engine could take ``-`` for an option).
     """
     text = spell_numbers(expand_abbreviations(plain_typography(sentence)))
     if _ROMAN_RE.search(text) or _SHOUTED_RE.search(text) or not _SPEAKABLE_RE.match(text):
         return None
     text = re.sub(r"(?<=\w)-(?=\w)", " ", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", text).strip().lstrip(" -,;:.")
     return text or None
 
 

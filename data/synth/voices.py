@@ -144,18 +144,18 @@ def speak(voice: Voice, text: str, tempo: float, pitch: float) -> tuple[np.ndarr
             raise SynthesisError(f"{what}: piper produced no audio")
         return np.concatenate(chunks).astype(np.float32), engine.config.sample_rate
     with tempfile.TemporaryDirectory(prefix="synth_") as tmp:
-        out = os.path.join(tmp, "out.wav")
+        out, text_path = os.path.join(tmp, "out.wav"), os.path.join(tmp, "text.txt")
+        with open(text_path, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
         if voice.engine == "espeak":
             words_per_minute = str(int(round(165 * speed)))
             _run(["espeak-ng", "-v", voice.name, "-s", words_per_minute, "-p", str(int(50 + 20 * pitch)),
-                  "-w", out, text], what)
+                  "-w", out, "-f", text_path], what)
         elif voice.engine == "flite":
-            _run(["flite", "-voice", voice.name, "-t", text, "-o", out, "--setf", f"duration_stretch={1.0 / speed:.3f}",
+            _run(["flite", "-voice", voice.name, "-f", text_path, "-o", out,
+                  "--setf", f"duration_stretch={1.0 / speed:.3f}",
                   "--setf", f"int_f0_target_mean={int(125 + 40 * pitch)}"], what)
         elif voice.engine == "festival":
-            text_path = os.path.join(tmp, "text.txt")
-            with open(text_path, "w", encoding="utf-8") as handle:
-                handle.write(text + "\n")
             _run(["text2wave", "-eval", f"(voice_{voice.name})",
                   "-eval", f"(Parameter.set 'Duration_Stretch {1.0 / speed:.3f})", text_path, "-o", out], what)
         else:
