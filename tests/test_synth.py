@@ -24,7 +24,7 @@ ENGINE_WEIGHTS = "espeak:1,flite:1,piper:1"
 
 
 def run_synth(target_dir, text_cache, seed=0):
-    command = [sys.executable, SCRIPT, "--target_dir", str(target_dir), "--hours", "0.02", "--seed", str(seed),
+    command = [sys.executable, SCRIPT, "--target_dir", str(target_dir), "--hours", "0.012", "--seed", str(seed),
                "--num_workers", "2", "--engine_weights", ENGINE_WEIGHTS, "--text_cache", str(text_cache)]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
