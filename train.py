@@ -109,18 +109,23 @@ class _TqdmHandler(logging.StreamHandler):
 
 
 def setup_logging(log_file: str, rank: int) -> None:
+    """Console (all ranks) and ``log_file`` (rank 0) handlers on the root logger, replacing earlier ones."""
     root = logging.getLogger()
     root.setLevel(logging.INFO)
-    for handler in list(root.handlers):
+    launched = "PADDLE_TRAINER_ID" in os.environ  # paddle.distributed adds its own root handler: drop it too
+    for handler in [h for h in root.handlers if launched or getattr(h, "train_py", False)]:
         root.removeHandler(handler)
+        handler.close()
     console = _TqdmHandler()
     console.setFormatter(logging.Formatter(f"[rank {rank}] %(levelname)s %(message)s"))
-    root.addHandler(console)
+    handlers = [console]
     if rank == 0:
         os.makedirs(os.path.dirname(os.path.abspath(log_file)), exist_ok=True)
-        file_handler = logging.FileHandler(log_file, encoding="utf-8")
-        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(file_handler)
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+        handlers[-1].setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for handler in handlers:
+        handler.train_py = True
+        root.addHandler(handler)
 
 
 def feature_defaults() -> dict:
