@@ -74,6 +74,8 @@ class DeepSpeech2Model:
         self.network = DeepSpeech2(feat_size, len(self.vocab_list), **self.config["network"])
         self.config["network"]["time_stride"] = self.network.time_stride
         self._ext_scorer = None
+        self.vocab_path: str | None = None  # the checkpoint's copies, set by from_checkpoint
+        self.mean_std_path: str | None = None
 
     @classmethod
     def from_checkpoint(cls, path: str, flags: dict | None = None) -> "DeepSpeech2Model":
@@ -88,6 +90,7 @@ class DeepSpeech2Model:
         check_flags(checkpoint.config, flags or {}, path)
         model = cls(load_vocabulary(checkpoint.vocab_path), checkpoint.config)
         model.load_weights(checkpoint.model_state, path)
+        model.vocab_path, model.mean_std_path = checkpoint.vocab_path, checkpoint.mean_std_path
         return model
 
     def load_weights(self, model_state: dict, where: str) -> None:
