@@ -6,12 +6,13 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import soundfile
 
 from data.synth.corpus_plan import make_plan
 from data.synth.normalize_text import normalize_transcript
-from data.synth.postprocess import SAMPLE_RATE
+from data.synth.postprocess import KEEP_SILENCE_S, SAMPLE_RATE, finish
 from data.synth.synthesize import make_utterance
 from data.synth.text_sources import Sentence, book_sentences, restrict_vocabulary
 from data.synth.voices import FLITE_HELD_OUT_TWINS, Voice, festival_voices, piper_available, seen_voices
@@ -132,6 +133,20 @@ def test_same_seed_gives_the_same_corpus(corpus, text_cache, tmp_path):
             else:
                 assert a["duration"] == b["duration"]
                 assert soundfile.read(a["audio_filepath"])[0].tolist() == soundfile.read(b["audio_filepath"])[0].tolist()
+
+
+def test_finish_resamples_trims_levels_and_dithers():
+    rate = 22050
+    tone = 0.3 * np.sin(2 * np.pi * 220 * np.arange(rate) / rate)
+    raw = np.concatenate([np.zeros(rate), tone, np.zeros(rate)]).astype(np.float32)
+    audio = finish(raw, rate, morph=1.0, peak_db=-6.0, dither_seed=1)
+    assert abs(len(audio) / SAMPLE_RATE - (1.0 + 2 * KEEP_SILENCE_S)) < 0.02
+    assert abs(20 * np.log10(np.abs(audio).max()) + 6.0) < 0.1
+    silence = audio[:int(0.1 * SAMPLE_RATE)]
+    assert 1e-5 < silence.std() < 1e-3, "the edges carry a quiet noise floor, not digital zeros"
+    higher = finish(raw, rate, morph=1.1, peak_db=-6.0, dither_seed=1)
+    spectrum = np.abs(np.fft.rfft(higher))
+    assert abs(np.argmax(spectrum) * SAMPLE_RATE / len(higher) - 242.0) < 3.0, "morph 1.1 moves 220 Hz to 242 Hz"
 
 
 def test_failed_engine_is_skipped_not_fatal(tmp_path):

@@ -21,6 +21,7 @@ PITCH_RANGE = (-1.0, 1.0)
 PEAK_DB_RANGE = (-6.0, -1.0)
 CHARS_PER_SECOND = 17.5  # measured mean speaking speed of the engines at tempo 1.0, for planning hours
 EDGE_SILENCE_S = 0.25
+AUDIO_RECIPE_VERSION = 2  # bump when synthesis or post-processing changes, so resumed runs remake the WAVs
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,16 @@ class Utterance:
     peak_db: float
 
     @property
+    def digest(self) -> str:
+        """Hash of everything that shapes the audio (and of the audio recipe's version)."""
+        key = repr((AUDIO_RECIPE_VERSION, self.voice, self.spoken, round(self.tempo, 4), round(self.pitch, 4),
+                    round(self.peak_db, 4)))
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
+
+    @property
     def uid(self) -> str:
-        """File stem; its hash covers everything that shapes the audio, so a resumed run never reuses a stale WAV."""
-        key = repr((self.voice, self.spoken, round(self.tempo, 4), round(self.pitch, 4), round(self.peak_db, 4)))
-        digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
-        return f"{self.split}-{self.index:06d}-{self.voice.speaker}-{digest}"
+        """File stem; it ends in ``digest``, so a resumed run never reuses a stale WAV."""
+        return f"{self.split}-{self.index:06d}-{self.voice.speaker}-{self.digest}"
 
     @property
     def estimated_duration(self) -> float:

@@ -15,6 +15,7 @@ SILENCE_DB = -45.0  # frames this far below the loudest frame count as silence
 KEEP_SILENCE_S = 0.12  # silence kept before the first and after the last voiced frame
 MIN_DURATION_S = 0.5
 MIN_PEAK = 1e-3
+DITHER_RMS = 10.0 ** (-75.0 / 20.0)
 
 
 def to_corpus_rate(samples: np.ndarray, sample_rate: int, morph: float = 1.0) -> np.ndarray:
@@ -43,8 +44,12 @@ def trim_silence(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndar
     return samples[start:end]
 
 
-def finish(samples: np.ndarray, sample_rate: int, morph: float, peak_db: float) -> np.ndarray:
-    """Resample, trim and scale to a peak of ``peak_db`` dBFS (< 0, so never clipping); reject unusable audio."""
+def finish(samples: np.ndarray, sample_rate: int, morph: float, peak_db: float, dither_seed: int) -> np.ndarray:
+    """Resample, trim, scale to a peak of ``peak_db`` dBFS (< 0, so never clipping) and dither; reject bad audio.
+
+    The dither (a -75 dBFS noise floor, seeded) replaces the engines' digital silence, whose log spectrum would be
+    an engine-specific extreme value rather than the quiet floor of a real recording.
+    """
     if samples.size == 0 or not np.all(np.isfinite(samples)):
         raise SynthesisError("engine returned empty or non-finite audio")
     samples = trim_silence(to_corpus_rate(samples, sample_rate, morph))
@@ -53,7 +58,8 @@ def finish(samples: np.ndarray, sample_rate: int, morph: float, peak_db: float) 
         raise SynthesisError(f"engine returned silence (peak {peak:.2e})")
     if len(samples) < MIN_DURATION_S * SAMPLE_RATE:
         raise SynthesisError(f"utterance too short ({len(samples) / SAMPLE_RATE:.2f} s)")
-    return (samples * (10.0 ** (peak_db / 20.0) / peak)).astype(np.float32)
+    dither = np.random.default_rng(dither_seed).normal(0.0, DITHER_RMS, len(samples))
+    return (samples * (10.0 ** (peak_db / 20.0) / peak) + dither).astype(np.float32)
 
 
 def write_wav(path: str, samples: np.ndarray) -> float:

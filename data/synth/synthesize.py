@@ -63,7 +63,8 @@ def make_utterance(job: tuple[Utterance, str]) -> tuple[Utterance, dict | None, 
     if duration is None:
         try:
             samples, sample_rate = speak(utterance.voice, utterance.spoken, utterance.tempo, utterance.pitch)
-            duration = write_wav(path, finish(samples, sample_rate, utterance.voice.morph, utterance.peak_db))
+            audio = finish(samples, sample_rate, utterance.voice.morph, utterance.peak_db, int(utterance.digest, 16))
+            duration = write_wav(path, audio)
         except SynthesisError as error:
             return utterance, None, f"{utterance.uid}: {error}"
         status = "made"
