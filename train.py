@@ -171,8 +171,11 @@ def main(argv: list[str] | None = None) -> list[dict] | int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     explicit = explicit_flags(parser, argv)
-    if args.trainer_count > 1 and args.is_local and "PADDLE_TRAINER_ID" not in os.environ:
-        return relaunch(args, argv)
+    if "PADDLE_TRAINER_ID" not in os.environ:
+        if not args.is_local:
+            raise ValueError("--is_local False: start train.py through python -m paddle.distributed.launch --ips ...")
+        if args.trainer_count > 1:
+            return relaunch(args, argv)
     world = dist.get_world_size()
     if world > 1:
         dist.init_parallel_env()

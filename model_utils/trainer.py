@@ -80,8 +80,7 @@ class Trainer:
         self.progress = {"pass_id": 0, "batches_done": 0, "global_step": 0, "history": [],
                          "pass_loss_sum": 0.0, "pass_loss_batches": 0, "pass_audio_seconds": 0.0,
                          "pass_bad_utterances": 0}
-        self.resumed = checkpoint is not None and checkpoint.state is not None
-        if self.resumed:
+        if checkpoint is not None and checkpoint.state is not None:
             self._restore(checkpoint)
 
     def _sampler_settings(self) -> dict:
@@ -106,7 +105,7 @@ class Trainer:
 
     def run(self) -> list[dict]:
         """Train the remaining passes; returns the per-pass history."""
-        if self.options.check_longest_batch and not self.resumed:
+        if self.options.check_longest_batch:
             self._check_longest_batch()
         for pass_id in range(self.progress["pass_id"], self.options.num_passes):
             started = time.time()
@@ -140,13 +139,13 @@ class Trainer:
         loss_sum = paddle.zeros([], dtype="float32")
         loss_batches, audio_seconds, started = 0, 0.0, time.time()
         loader = make_loader(self.train_set, self.train_sampler, self.options.num_workers)
-        for global_batch, batch in zip(global_batches, loader):
+        for step, batch in enumerate(loader):  # consumed to the end, so worker processes shut down cleanly
             self._handle_bad(batch["bad"])
             loss = self._step(batch)
             if loss is not None:
                 loss_sum += loss
                 loss_batches += 1
-            audio_seconds += float(durations[global_batch].sum())
+            audio_seconds += float(durations[global_batches[step]].sum())
             progress = self.progress
             progress["batches_done"] += 1
             progress["global_step"] += 1

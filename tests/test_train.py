@@ -117,7 +117,7 @@ def test_checkpoint_writes_are_atomic(full_run, corpus, tmp_path, monkeypatch):
     before = weights(str(target))
     model = DeepSpeech2Model.from_checkpoint(os.path.join(out, "params.latest"))
     optimizer = paddle.optimizer.Adam(parameters=model.network.parameters())
-    save = dict(network=model.network, optimizer=optimizer, train_state={}, state={"progress": {}},
+    save = dict(network=model.network, optimizer=optimizer, train_state={"scaler": {}}, state={"progress": {}},
                 config=model.config, vocab_path=corpus["vocab"], mean_std_path=corpus["mean_std"])
     real_paddle_save = paddle.save
 
