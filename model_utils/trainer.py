@@ -80,6 +80,7 @@ class Trainer:
         self.progress = {"pass_id": 0, "batches_done": 0, "global_step": 0, "history": [],
                          "pass_loss_sum": 0.0, "pass_loss_batches": 0, "pass_audio_seconds": 0.0,
                          "pass_bad_utterances": 0}
+        self._loss_sum, self._loss_batches, self._audio_seconds = paddle.zeros([], dtype="float32"), 0, 0.0
         if checkpoint is not None and checkpoint.state is not None:
             self._restore(checkpoint)
 
@@ -136,43 +137,41 @@ class Trainer:
         durations = self.train_set.durations
         bar = tqdm(total=skip + len(global_batches), initial=skip, desc=f"pass {pass_id}", unit="batch",
                    disable=self.rank != 0, dynamic_ncols=True)
-        loss_sum = paddle.zeros([], dtype="float32")
-        loss_batches, audio_seconds, started = 0, 0.0, time.time()
+        started, audio_before = time.time(), self.progress["pass_audio_seconds"]
         loader = make_loader(self.train_set, self.train_sampler, self.options.num_workers)
         for step, batch in enumerate(loader):  # consumed to the end, so worker processes shut down cleanly
             self._handle_bad(batch["bad"])
             loss = self._step(batch)
             if loss is not None:
-                loss_sum += loss
-                loss_batches += 1
-            audio_seconds += float(durations[global_batches[step]].sum())
+                self._loss_sum += loss
+                self._loss_batches += 1
+            self._audio_seconds += float(durations[global_batches[step]].sum())
             progress = self.progress
             progress["batches_done"] += 1
             progress["global_step"] += 1
             bar.update()
             if progress["global_step"] % self.options.num_iter_print == 0 or progress["batches_done"] == bar.total:
-                self._flush_pass_sums(loss_sum, loss_batches, audio_seconds)
-                loss_sum, loss_batches, audio_seconds = paddle.zeros([], dtype="float32"), 0, 0.0
-                speed = progress["pass_audio_seconds"] / max(time.time() - started, 1e-9)
+                self._flush_pass_sums()
+                speed = (progress["pass_audio_seconds"] - audio_before) / max(time.time() - started, 1e-9)
                 mean = progress["pass_loss_sum"] / max(progress["pass_loss_batches"], 1)
                 bar.set_postfix(loss=f"{mean:.4g}", audio_s_per_s=f"{speed:.1f}")
                 logger.info("pass %d batch %d step %d: loss %.4g, lr %.3g, %.1f audio s/s", pass_id,
-                             progress["batches_done"], progress["global_step"], mean, self.optimizer.get_lr(), speed)
+                            progress["batches_done"], progress["global_step"], mean, self.optimizer.get_lr(), speed)
             if self.options.save_every > 0 and progress["global_step"] % self.options.save_every == 0:
-                self._flush_pass_sums(loss_sum, loss_batches, audio_seconds)
-                loss_sum, loss_batches, audio_seconds = paddle.zeros([], dtype="float32"), 0, 0.0
+                self._flush_pass_sums()
                 self._save(LATEST)
         bar.close()
-        self._flush_pass_sums(loss_sum, loss_batches, audio_seconds)
+        self._flush_pass_sums()
         sums = self._all_reduce([self.progress["pass_loss_sum"], self.progress["pass_loss_batches"],
                                  self.progress["pass_bad_utterances"]])
         return (sums[0] / sums[1] if sums[1] else math.nan), int(sums[2])
 
-    def _flush_pass_sums(self, loss_sum: paddle.Tensor, loss_batches: int, audio_seconds: float) -> None:
-        """Move the device-side running sums into ``progress`` (one host sync per print/save)."""
-        self.progress["pass_loss_sum"] += float(loss_sum)
-        self.progress["pass_loss_batches"] += loss_batches
-        self.progress["pass_audio_seconds"] += audio_seconds
+    def _flush_pass_sums(self) -> None:
+        """Move the running sums (the loss on the device) into ``progress``: one host sync per print/save."""
+        self.progress["pass_loss_sum"] += float(self._loss_sum)
+        self.progress["pass_loss_batches"] += self._loss_batches
+        self.progress["pass_audio_seconds"] += self._audio_seconds
+        self._loss_sum, self._loss_batches, self._audio_seconds = paddle.zeros([], dtype="float32"), 0, 0.0
 
     def _step(self, batch: dict) -> paddle.Tensor | None:
         """One optimizer step; a rank whose utterances all failed joins its peers' step with a zero loss."""
