@@ -67,14 +67,16 @@ def plan_utterance(split: str, index: int, sentence: Sentence, seed: int, voices
 
 
 def _take_hours(pool: list[Sentence], start: int, split: str, hours: float, seed: int,
-                voices: dict[str, list[Voice]], weights: dict[str, float], max_unique: int) -> list[Utterance]:
-    """Plan utterances of ``pool[start:start + max_unique]`` (cycled if needed) until ``hours`` are reached."""
-    if max_unique <= 0:
-        raise ValueError(f"no sentences left for the {split} split; lower --hours or --min_lm_fraction")
+                voices: dict[str, list[Voice]], weights: dict[str, float], max_unique: int,
+                reuse: bool) -> list[Utterance]:
+    """Plan utterances of ``pool[start:start + max_unique]`` until ``hours`` are reached, cycling if ``reuse``."""
     utterances: list[Utterance] = []
     total = 0.0
     while total < hours * 3600.0:
         index = len(utterances)
+        if index >= max_unique and not (reuse and max_unique > 0):
+            raise ValueError(f"not enough sentences for {hours:.2f} h of the {split} split; lower --hours, "
+                             f"--min_lm_fraction or raise --vocab_size")
         utterance = plan_utterance(split, index, pool[start + index % max_unique], seed, voices, weights)
         utterances.append(utterance)
         total += utterance.estimated_duration
@@ -94,14 +96,14 @@ def make_plan(sentences: list[Sentence], hours: float, seed: int, seen: dict[str
         raise ValueError(f"engines with a weight but no seen voices: {missing}")
     pool = list(sentences)
     random.Random(seed).shuffle(pool)
-    unbounded = len(pool)
-    test = _take_hours(pool, 0, "test", hours * test_fraction, seed, seen, weights, unbounded)
-    dev = _take_hours(pool, len(test), "dev", hours * dev_fraction, seed, seen, weights, unbounded - len(test))
-    train_start = len(test) + len(dev)
     lm_minimum = int(min_lm_fraction * len(pool))
+    test = _take_hours(pool, 0, "test", hours * test_fraction, seed, seen, weights, len(pool) - lm_minimum, False)
+    dev = _take_hours(pool, len(test), "dev", hours * dev_fraction, seed, seen, weights,
+                      len(pool) - lm_minimum - len(test), False)
+    train_start = len(test) + len(dev)
     train_hours = hours * (1.0 - dev_fraction - test_fraction)
     train = _take_hours(pool, train_start, "train", train_hours, seed, seen, weights,
-                        len(pool) - train_start - lm_minimum)
+                        len(pool) - train_start - lm_minimum, True)
     train_unique = min(len(train), len(pool) - train_start - lm_minimum)
     lm_text = [sentence.text for sentence in pool[train_start + train_unique:]]
     heldout_plan = []

