@@ -82,6 +82,9 @@ class SpeechDataset(paddle.io.Dataset):
         self.audio_featurizer = AudioFeaturizer(**feature_config)
         self.text_featurizer = TextFeaturizer(vocab_filepath)
         self.normalizer = FeatureNormalizer(mean_std_filepath)
+        if len(self.normalizer.mean) != self.audio_featurizer.feature_dim:
+            raise ValueError(f"{mean_std_filepath}: statistics of dimension {len(self.normalizer.mean)}, but "
+                             f"{feature_config} gives features of dimension {self.audio_featurizer.feature_dim}")
         self.augmentation = AugmentationPipeline(augmentation_config, seed)
         self.feature_config = dict(feature_config)
         self.seed = seed
@@ -129,7 +132,10 @@ class SpeechDataset(paddle.io.Dataset):
         except ValueError as err:
             raise BadUtteranceError(f"{where}: {err}") from None
         path = entry["audio_filepath"]
-        on_disk = split_tar_path(path)[0] if is_tar_path(path) else path
+        try:
+            on_disk = split_tar_path(path)[0] if is_tar_path(path) else path
+        except ValueError as err:
+            raise BadUtteranceError(f"{where}: {err}") from None
         if not os.path.isfile(on_disk):
             raise BadUtteranceError(f"{where}: audio file {on_disk} does not exist")
         stride_ms = self.feature_config.get("stride_ms", 10.0)

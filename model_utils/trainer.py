@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 import os
 import time
 from dataclasses import dataclass
@@ -164,7 +163,9 @@ class Trainer:
         self._flush_pass_sums()
         sums = self._all_reduce([self.progress["pass_loss_sum"], self.progress["pass_loss_batches"],
                                  self.progress["pass_bad_utterances"]])
-        return (sums[0] / sums[1] if sums[1] else math.nan), int(sums[2])
+        if not sums[1]:
+            raise RuntimeError(f"pass {pass_id}: no batch could be loaded; see the skipped utterances in the log")
+        return sums[0] / sums[1], int(sums[2])
 
     def _flush_pass_sums(self) -> None:
         """Move the running sums (the loss on the device) into ``progress``: one host sync per print/save."""
