@@ -1,0 +1,79 @@
+"""Reference recogniser for the tiny example: PocketSphinx 5 with its bundled US-English acoustic model,
+language model and dictionary, on the same WAVs as test.py.
+
+Writes ``<results_dir>/test.<split>.pocketsphinx.jsonl`` in test.py's --output_file format, so that
+bench/tiny_accuracy.py puts its WER/CER beside DeepSpeech2's.
+
+    pip install pocketsphinx
+    python bench/pocketsphinx_baseline.py --data_dir data/tiny --results_dir examples/tiny/logs
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import multiprocessing
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tqdm import tqdm  # noqa: E402
+
+from data_utils.audio import AudioSegment  # noqa: E402
+from data_utils.manifest import read_manifest  # noqa: E402
+from utils.error_rate import word_errors  # noqa: E402
+from utils.utility import add_arguments, atomic_write, print_arguments  # noqa: E402
+
+SAMPLE_RATE = 16000
+_decoder = None
+
+
+def _init_worker() -> None:
+    global _decoder
+    from pocketsphinx import Decoder
+    _decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
+
+
+def normalise(text: str) -> str:
+    """Lower case, letters and apostrophes only (the corpus' transcript conventions)."""
+    return " ".join(re.sub(r"[^a-z' ]", " ", text.lower()).split())
+
+
+def recognise(audio_filepath: str) -> str:
+    """PocketSphinx's best hypothesis for one file, resampled to 16 kHz 16-bit mono."""
+    audio = AudioSegment.from_file(audio_filepath)
+    audio.resample(SAMPLE_RATE)
+    _decoder.start_utt()
+    _decoder.process_raw(audio.to_bytes("int16"), full_utt=True)
+    _decoder.end_utt()
+    hypothesis = _decoder.hyp()
+    return normalise(hypothesis.hypstr) if hypothesis is not None else ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arg = functools.partial(add_arguments, argparser=parser)
+    add_arg("data_dir", str, "data/tiny", "Folder with manifest.<split>.")
+    add_arg("results_dir", str, "examples/tiny/logs", "Where to write test.<split>.pocketsphinx.jsonl.")
+    add_arg("splits", str, "test,test-heldout", "Comma-separated manifest splits to decode.")
+    add_arg("num_workers", int, 2, "Decoding processes.")
+    args = parser.parse_args()
+    print_arguments(args)
+    with multiprocessing.Pool(args.num_workers, initializer=_init_worker) as pool:
+        for split in args.splits.split(","):
+            entries = read_manifest(os.path.join(args.data_dir, f"manifest.{split}"))
+            paths = [entry["audio_filepath"] for entry in entries]
+            hypotheses = list(tqdm(pool.imap(recognise, paths), total=len(paths), desc=split, unit="utt"))
+            output = os.path.join(args.results_dir, f"test.{split}.pocketsphinx.jsonl")
+            with atomic_write(output) as handle:
+                for entry, hypothesis in zip(entries, hypotheses):
+                    errors, words = word_errors(entry["text"], hypothesis)
+                    handle.write(json.dumps({"audio_filepath": entry["audio_filepath"], "target": entry["text"],
+                                             "hypothesis": hypothesis, "errors": errors, "words": words}) + "\n")
+            print(f"wrote {output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Accuracy table of the tiny example: WER and CER per split and decoder, and WER per voice family.
+
+Reads the per-utterance results that examples/tiny/run_test.sh (test.py --output_file) and
+bench/pocketsphinx_baseline.py write as ``<results_dir>/test.<split>.<method>.jsonl``; the voice
+family (espeak, flite, piper, festival) is the engine part of the manifest's ``speaker`` field.
+
+    python bench/tiny_accuracy.py --results_dir examples/tiny/logs --data_dir data/tiny
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import functools
+import glob
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from data_utils.manifest import read_manifest  # noqa: E402
+from utils.error_rate import char_errors, word_errors  # noqa: E402
+from utils.utility import add_arguments  # noqa: E402
+
+METHOD_ORDER = ("ctc_greedy", "ctc_beam_search", "pocketsphinx")
+
+
+def voice_families(data_dir: str, split: str) -> dict[str, str]:
+    """audio_filepath -> voice family, from the manifest's ``speaker`` (e.g. ``espeak_en-us_m5`` -> espeak)."""
+    path = os.path.join(data_dir, f"manifest.{split}")
+    if not os.path.isfile(path):
+        return {}
+    return {entry["audio_filepath"]: str(entry.get("speaker", "?")).split("_")[0] for entry in read_manifest(path)}
+
+
+def score(results_path: str, families: dict[str, str]) -> dict:
+    """Corpus WER and CER of one results file, and WER per voice family."""
+    totals = collections.Counter()
+    per_family: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    with open(results_path, encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            try:
+                record = json.loads(line)
+                target, hypothesis = record["target"], record["hypothesis"]
+            except (json.JSONDecodeError, KeyError, TypeError) as err:
+                raise ValueError(f"{results_path}:{line_no}: not a test.py result line ({err})") from None
+            word_err, words = word_errors(target, hypothesis)
+            char_err, chars = char_errors(target, hypothesis)
+            totals.update(utterances=1, word_errors=word_err, words=words, char_errors=char_err, chars=chars)
+            per_family[families.get(record["audio_filepath"], "?")].update(word_errors=word_err, words=words)
+    return {"utterances": totals["utterances"], "wer": totals["word_errors"] / max(totals["words"], 1),
+            "cer": totals["char_errors"] / max(totals["chars"], 1),
+            "family_wer": {family: c["word_errors"] / max(c["words"], 1) for family, c in sorted(per_family.items())}}
+
+
+def table(results_dir: str, data_dir: str) -> str:
+    """The markdown table of every ``test.<split>.<method>.jsonl`` in ``results_dir``."""
+    rows = []
+    for path in glob.glob(os.path.join(results_dir, "test.*.jsonl")):
+        split, method = os.path.basename(path)[len("test."):-len(".jsonl")].rsplit(".", 1)
+        rows.append((split, method, score(path, voice_families(data_dir, split))))
+    if not rows:
+        raise FileNotFoundError(f"{results_dir}: no test.<split>.<method>.jsonl results")
+    rank = {method: i for i, method in enumerate(METHOD_ORDER)}
+    rows.sort(key=lambda row: (row[0], rank.get(row[1], len(rank)), row[1]))
+    lines = ["| split | decoder | utterances | WER | CER | WER per voice family |",
+             "|---|---|---:|---:|---:|---|"]
+    for split, method, result in rows:
+        families = ", ".join(f"{family} {rate * 100:.1f}%" for family, rate in result["family_wer"].items())
+        lines.append(f"| {split} | {method} | {result['utterances']} | {result['wer'] * 100:.1f}% | "
+                     f"{result['cer'] * 100:.1f}% | {families} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arg = functools.partial(add_arguments, argparser=parser)
+    add_arg("results_dir", str, "examples/tiny/logs", "Folder of test.<split>.<method>.jsonl files.")
+    add_arg("data_dir", str, "data/tiny", "Folder of the manifests (for the voice families).")
+    args = parser.parse_args()
+    print(table(args.results_dir, args.data_dir))
+
+
+if __name__ == "__main__":
+    main()

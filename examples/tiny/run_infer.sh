@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Tiny example, inference: transcribe a few held-out-voice utterances (beam search with the tiny LM and
+# the tuned alpha/beta when logs/tuned_params.sh exists) and one file through infer.py --audio_file.
+# Overrides: DATA_DIR, CKPT_DIR, LOG_DIR, NUM_SAMPLES (5), ALPHA, BETA, BEAM_SIZE (500).
+set -e
+cd "$(dirname "$0")/../.."
+
+DATA_DIR=${DATA_DIR:-data/tiny}
+CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
+LOG_DIR=${LOG_DIR:-examples/tiny/logs}
+if [ -z "${ALPHA:-}" ] && [ -f "$LOG_DIR/tuned_params.sh" ]; then
+    source "$LOG_DIR/tuned_params.sh"
+fi
+DECODER=(--decoding_method ctc_beam_search --beam_size "${BEAM_SIZE:-500}" --num_proc_bsearch 2
+         --alpha "${ALPHA:-2.5}" --beta "${BETA:-0.3}" --lang_model_path "$DATA_DIR/lm.klm"
+         --model_path "$CKPT_DIR/params.latest" --use_gpu "${USE_GPU:-False}")
+
+python infer.py "${DECODER[@]}" \
+    --num_samples "${NUM_SAMPLES:-5}" \
+    --infer_manifest "$DATA_DIR/manifest.test-heldout" \
+    || { echo "run_infer.sh: inference failed, terminating." >&2; exit 1; }
+
+first_wav=$(head -n 1 "$DATA_DIR/manifest.test-heldout" | python -c "import json, sys; print(json.load(sys.stdin)['audio_filepath'])")
+echo "== python infer.py --audio_file $first_wav"
+python infer.py "${DECODER[@]}" --audio_file "$first_wav" \
+    || { echo "run_infer.sh: transcribing $first_wav failed, terminating." >&2; exit 1; }

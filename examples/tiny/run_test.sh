@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Tiny example, evaluation: WER of greedy and of beam search with the tiny LM on the test split (seen
+# voices, unseen sentences) and on test-heldout (Festival voices never trained on). Each run writes its
+# per-utterance results to logs/test.<split>.<method>.jsonl; bench/tiny_accuracy.py tabulates them.
+# ALPHA/BETA come from logs/tuned_params.sh (run_tune.sh) when it exists, else DS2's 2.5/0.3.
+# Overrides: DATA_DIR, CKPT_DIR, LOG_DIR, ALPHA, BETA, BEAM_SIZE (500), NUM_PROC_BSEARCH (2),
+#   SPLITS ("test test-heldout"), METHODS ("ctc_greedy ctc_beam_search").
+set -e
+cd "$(dirname "$0")/../.."
+
+DATA_DIR=${DATA_DIR:-data/tiny}
+CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
+LOG_DIR=${LOG_DIR:-examples/tiny/logs}
+if [ -z "${ALPHA:-}" ] && [ -f "$LOG_DIR/tuned_params.sh" ]; then
+    source "$LOG_DIR/tuned_params.sh"
+fi
+
+for split in ${SPLITS:-test test-heldout}; do
+    for method in ${METHODS:-ctc_greedy ctc_beam_search}; do
+        echo "== $split, $method"
+        python test.py \
+            --batch_size 32 \
+            --beam_size "${BEAM_SIZE:-500}" \
+            --num_proc_bsearch "${NUM_PROC_BSEARCH:-2}" \
+            --alpha "${ALPHA:-2.5}" \
+            --beta "${BETA:-0.3}" \
+            --cutoff_prob 1.0 \
+            --cutoff_top_n 40 \
+            --use_gpu "${USE_GPU:-False}" \
+            --decoding_method "$method" \
+            --error_rate_type wer \
+            --test_manifest "$DATA_DIR/manifest.$split" \
+            --lang_model_path "$DATA_DIR/lm.klm" \
+            --model_path "$CKPT_DIR/params.latest" \
+            --output_file "$LOG_DIR/test.$split.$method.jsonl" \
+            || { echo "run_test.sh: testing $split with $method failed, terminating." >&2; exit 1; }
+    done
+done
+python bench/tiny_accuracy.py --results_dir "$LOG_DIR"

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Tiny example, training: a small DeepSpeech2 (80 fbank, 2 conv, 3 x BiGRU-256) on data/tiny, sized
+# for a 2-core CPU. Resumes from checkpoints/params.latest when a run was interrupted; does nothing
+# when the last pass's checkpoint exists (delete the checkpoints to retrain).
+# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (10), BATCH_SIZE (16),
+#   RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (1e-3), LR_DECAY (0.9), NUM_PROC_DATA (1),
+#   NUM_THREADS (2), USE_GPU (False), TRAINER_COUNT (1), AUGMENT_CONF (conf/augmentation.config).
+#   On a GPU: USE_GPU=True BATCH_SIZE=64 RNN_SIZE=1024 NUM_PROC_DATA=8 bash examples/tiny/run_train.sh
+set -e
+cd "$(dirname "$0")/../.."
+
+DATA_DIR=${DATA_DIR:-data/tiny}
+CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
+NUM_PASSES=${NUM_PASSES:-10}
+LAST_PASS=$CKPT_DIR/params.pass-$((NUM_PASSES - 1))
+
+if [ -d "$LAST_PASS" ]; then
+    echo "$LAST_PASS exists, skipping training"
+    exit 0
+fi
+RESUME=()
+if [ -d "$CKPT_DIR/params.latest" ]; then
+    echo "resuming from $CKPT_DIR/params.latest"
+    RESUME=(--init_model_path "$CKPT_DIR/params.latest")
+fi
+
+python train.py "${RESUME[@]}" \
+    --batch_size "${BATCH_SIZE:-16}" \
+    --trainer_count "${TRAINER_COUNT:-1}" \
+    --num_passes "$NUM_PASSES" \
+    --num_proc_data "${NUM_PROC_DATA:-1}" \
+    --num_threads "${NUM_THREADS:-2}" \
+    --num_conv_layers 2 \
+    --num_rnn_layers "${NUM_RNN_LAYERS:-3}" \
+    --rnn_layer_size "${RNN_SIZE:-256}" \
+    --use_gru True \
+    --specgram_type fbank \
+    --num_iter_print 10 \
+    --save_every 100 \
+    --learning_rate "${LEARNING_RATE:-1e-3}" \
+    --lr_decay "${LR_DECAY:-0.9}" \
+    --max_duration 27.0 \
+    --min_duration 0.0 \
+    --test_off False \
+    --use_sortagrad True \
+    --use_gpu "${USE_GPU:-False}" \
+    --shuffle_method batch_shuffle_clipped \
+    --train_manifest "$DATA_DIR/manifest.train" \
+    --dev_manifest "$DATA_DIR/manifest.dev" \
+    --mean_std_path "$DATA_DIR/mean_std.npz" \
+    --vocab_path "$DATA_DIR/vocab.txt" \
+    --augment_conf_path "${AUGMENT_CONF:-conf/augmentation.config}" \
+    --output_model_dir "$CKPT_DIR" \
+    || { echo "run_train.sh: training failed, terminating." >&2; exit 1; }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Tiny example, tuning: grid search of beam search's alpha (LM weight) and beta (word bonus) on the dev
+# split. Writes logs/tune.csv, logs/tune_surface.png and logs/tuned_params.sh (read by run_test.sh).
+# Overrides: DATA_DIR, CKPT_DIR, LOG_DIR (examples/tiny/logs), BEAM_SIZE (100), NUM_ALPHAS (7),
+#   NUM_BETAS (6), ALPHA_FROM (0.5), ALPHA_TO (3.5), BETA_FROM (0.0), BETA_TO (3.0), NUM_PROC_BSEARCH (2).
+set -e
+cd "$(dirname "$0")/../.."
+
+DATA_DIR=${DATA_DIR:-data/tiny}
+CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
+LOG_DIR=${LOG_DIR:-examples/tiny/logs}
+mkdir -p "$LOG_DIR"
+
+python tools/tune.py \
+    --num_batches -1 \
+    --batch_size 32 \
+    --beam_size "${BEAM_SIZE:-100}" \
+    --num_proc_bsearch "${NUM_PROC_BSEARCH:-2}" \
+    --num_alphas "${NUM_ALPHAS:-7}" \
+    --num_betas "${NUM_BETAS:-6}" \
+    --alpha_from "${ALPHA_FROM:-0.5}" \
+    --alpha_to "${ALPHA_TO:-3.5}" \
+    --beta_from "${BETA_FROM:-0.0}" \
+    --beta_to "${BETA_TO:-3.0}" \
+    --cutoff_prob 1.0 \
+    --cutoff_top_n 40 \
+    --use_gpu "${USE_GPU:-False}" \
+    --error_rate_type wer \
+    --tune_manifest "$DATA_DIR/manifest.dev" \
+    --lang_model_path "$DATA_DIR/lm.klm" \
+    --model_path "$CKPT_DIR/params.latest" \
+    --table_path "$LOG_DIR/tune.csv" \
+    --plot_path "$LOG_DIR/tune_surface.png" \
+    || { echo "run_tune.sh: tuning failed, terminating." >&2; exit 1; }
+
+# the grid point with the lowest error, for run_test.sh and run_infer.sh
+tail -n +2 "$LOG_DIR/tune.csv" | sort -t, -k3,3g | head -n 1 \
+    | awk -F, '{printf "ALPHA=%s\nBETA=%s\n", $1, $2}' > "$LOG_DIR/tuned_params.sh"
+echo "tuned parameters:" && cat "$LOG_DIR/tuned_params.sh"
