@@ -13,9 +13,9 @@ APT_PACKAGES=(
   # audio I/O and tools
   libsndfile1 sox
   # text-to-speech engines for the synthetic corpora (data/synth)
-  espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts
+  espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
   # English text sources for the synthetic corpus (Austen via R)
-  r-base-core r-cran-janeaustenr r-cran-tokenizers
+  r-base-core r-cran-janeaustenr r-cran-tokenizers r-cran-stringr
   # C++ decoder and KenLM tools
   build-essential cmake swig
   libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev
