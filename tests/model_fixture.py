@@ -1,14 +1,15 @@
 """A small trained model for tests that need one (server, infer): espeak-ng corpus + a few seconds of train.py.
 
-Use it from a session-scoped fixture so the suite trains it once::
+Test modules share one training run per session through ``tiny_model``::
 
-    @pytest.fixture(scope="session")
-    def tiny_model(tmp_path_factory):
-        return train_tiny_model(str(tmp_path_factory.mktemp("tiny_model")))
+    from model_fixture import tiny_model  # noqa: F401  (the fixture)
 """
 from __future__ import annotations
 
+import json
 import os
+
+import pytest
 
 import train
 from tiny_corpus import make_corpus, train_argv
@@ -25,3 +26,14 @@ def train_tiny_model(directory: str) -> dict:
     train.main(train_argv(corpus, output, num_passes=NUM_PASSES, learning_rate=LEARNING_RATE, test_off=True,
                           num_iter_print=100))
     return {**corpus, "model_path": os.path.join(output, "params.latest")}
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> dict:
+    """The model of ``train_tiny_model``, trained once per session whichever test modules import this."""
+    directory = tmp_path_factory.getbasetemp() / "tiny_model"
+    summary = directory / "model.json"
+    if not summary.exists():
+        model = train_tiny_model(str(directory))
+        summary.write_text(json.dumps(model))
+    return json.loads(summary.read_text())
