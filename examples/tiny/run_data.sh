@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tiny example, data stage: synthesise the ~1 hour English corpus into data/tiny, then build the
 # vocabulary and the feature mean/std. Steps whose outputs exist are skipped (delete them to redo).
-# Overrides: HOURS (1.0), SEED (0), NUM_WORKERS (2), SPECGRAM_TYPE (fbank), NUM_SAMPLES (2000).
+# Overrides: DATA_DIR (data/tiny), HOURS (1.0), SEED (0), NUM_WORKERS (2), SPECGRAM_TYPE (fbank), NUM_SAMPLES (2000).
 set -e
 cd "$(dirname "$0")/../.."
 
@@ -10,7 +10,7 @@ SEED=${SEED:-0}
 NUM_WORKERS=${NUM_WORKERS:-2}
 SPECGRAM_TYPE=${SPECGRAM_TYPE:-fbank}
 NUM_SAMPLES=${NUM_SAMPLES:-2000}
-DATA_DIR=data/tiny
+DATA_DIR=${DATA_DIR:-data/tiny}
 
 fail() { echo "run_data.sh: $1 failed, terminating." >&2; exit 1; }
 
