@@ -55,6 +55,8 @@ add_arg("use_gru", bool, False, "GRU cells instead of simple RNN cells.")
 add_arg("is_local", bool, True, "Single machine; False when started by paddle.distributed.launch --ips.")
 add_arg("share_rnn_weights", bool, True, "Share the input weights of the forward and backward simple RNNs.")
 add_arg("seed", int, 0, "Seed for initialisation, batch order and augmentation.")
+add_arg("split_by_node", bool, False, "Each node's --train_manifest is its own share (cloud/split_data.py): "
+        "batches are divided among this node's trainers only.")
 add_arg("save_every", int, 500, "Steps between params.latest writes (0: only after each pass).")
 add_arg("num_threads", int, 0, "CPU threads for paddle's math libraries (0: paddle's default).")
 add_arg("skip_bad_utterances", bool, True, "Log and count unusable utterances instead of stopping at the first.")
@@ -80,6 +82,9 @@ def relaunch(args: argparse.Namespace, argv: list[str]) -> int:
     command = [sys.executable, "-m", "paddle.distributed.launch", "--nproc_per_node", str(args.trainer_count),
                "--log_dir", os.path.join(args.output_model_dir, "launch_logs")]
     if args.use_gpu and paddle.is_compiled_with_cuda():
+        available = paddle.device.cuda.device_count()
+        if args.trainer_count > available:
+            raise ValueError(f"--trainer_count {args.trainer_count} but only {available} GPU(s) are visible")
         command += ["--devices", ",".join(str(i) for i in range(args.trainer_count))]
     command += [os.path.abspath(__file__), *argv]
     print("launching:", " ".join(command), flush=True)
@@ -197,8 +202,14 @@ def main(argv: list[str] | None = None) -> list[dict] | int:
     resumed = checkpoint is not None and checkpoint.state is not None
     sortagrad = checkpoint.state["sampler"]["sortagrad"] if resumed else \
         args.use_sortagrad and checkpoint is None
-    train_sampler = SpeechBatchSampler(train_set.durations, args.batch_size, args.shuffle_method, sortagrad,
-                                       args.seed, num_ranks=world, rank=rank)
+    durations, data_ranks, data_rank = train_set.durations, world, rank
+    if args.split_by_node and world > 1:
+        data_ranks, data_rank = int(os.environ["PADDLE_LOCAL_SIZE"]), int(os.environ["PADDLE_LOCAL_RANK"])
+        shortest = paddle.to_tensor([len(durations)], dtype="int64")
+        dist.all_reduce(shortest, op=dist.ReduceOp.MIN)
+        durations = durations[:int(shortest)]  # every node must run the same number of steps
+    train_sampler = SpeechBatchSampler(durations, args.batch_size, args.shuffle_method, sortagrad,
+                                       args.seed, num_ranks=data_ranks, rank=data_rank)
     dev_set = dev_sampler = None
     if not args.test_off:
         dev_set = build_dataset(args, model, args.dev_manifest, "[]")

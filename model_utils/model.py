@@ -219,7 +219,9 @@ def error_rates(totals: dict) -> dict:
 
 
 def _tensor(value) -> paddle.Tensor:
-    return value if isinstance(value, paddle.Tensor) else paddle.to_tensor(value)
+    """``value`` as a tensor on the current device (DataLoader batches arrive in host memory)."""
+    tensor = value if isinstance(value, paddle.Tensor) else paddle.to_tensor(value)
+    return tensor.to(paddle.get_device())
 
 
 def _numpy(value) -> np.ndarray:

@@ -75,6 +75,16 @@ def test_checkpoint_rebuilds_the_network_without_flags(full_run, corpus):
         train.main(train_argv(corpus, out, init_model_path=os.path.join(out, "params.pass-0"), rnn_layer_size=64))
 
 
+def test_weights_only_start_trains_from_pass_0_without_sortagrad(full_run, corpus, tmp_path):
+    out, history = full_run
+    weights_file = os.path.join(out, f"params.pass-{NUM_PASSES - 1}", ckpt.MODEL_FILE)
+    tuned = train.main(train_argv(corpus, str(tmp_path), num_passes=1, init_model_path=weights_file))
+    assert [record["pass"] for record in tuned] == [0]
+    assert tuned[0]["train_loss"] < history[0]["train_loss"]  # it starts from the trained weights
+    state = json.load(open(tmp_path / "params.latest" / ckpt.STATE_FILE))
+    assert state["sampler"]["sortagrad"] is False and state["progress"]["pass_id"] == 1
+
+
 def test_resume_after_a_pass_matches_the_uninterrupted_run(full_run, corpus, tmp_path):
     out, history = full_run
     train.main(train_argv(corpus, str(tmp_path), num_passes=1))
