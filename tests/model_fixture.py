@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+import infer
 import train
 from tiny_corpus import make_corpus, train_argv
 
@@ -37,3 +38,11 @@ def tiny_model(tmp_path_factory) -> dict:
         model = train_tiny_model(str(directory))
         summary.write_text(json.dumps(model))
     return json.loads(summary.read_text())
+
+
+def infer_transcript(model: dict, path: str, capsys) -> str:
+    """What ``infer.py --audio_file path`` prints with greedy decoding (``capsys``: pytest's fixture)."""
+    capsys.readouterr()
+    infer.main([f"--model_path={model['model_path']}", f"--audio_file={path}", "--decoding_method=ctc_greedy",
+                "--use_gpu=False"])
+    return capsys.readouterr().out.rstrip("\n")

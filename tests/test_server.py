@@ -14,7 +14,7 @@ import soundfile
 import infer
 from data_utils.audio import AudioSegment
 from deploy import demo_client
-from model_fixture import tiny_model  # noqa: F401  (the fixture)
+from model_fixture import infer_transcript, tiny_model  # noqa: F401  (tiny_model: the fixture)
 from model_utils.checkpoint import explicit_flags
 from model_utils.recognizer import Recognizer
 from server_process import demo_servers
@@ -35,14 +35,6 @@ def servers(tiny_model, tmp_path_factory):  # noqa: F811
 @pytest.fixture(scope="module")
 def server(servers):
     return servers[0]
-
-
-def infer_transcript(model: dict, path: str, capsys) -> str:
-    """What ``infer.py --audio_file`` prints for ``path``."""
-    capsys.readouterr()
-    infer.main([f"--model_path={model['model_path']}", f"--audio_file={path}", "--decoding_method=ctc_greedy",
-                "--use_gpu=False"])
-    return capsys.readouterr().out.rstrip("\n")
 
 
 def pcm16(path: str) -> bytes:

@@ -13,7 +13,8 @@ let session = null;     // the utterance being recorded: {socket, ready, queued,
 let held = false;       // the button or space bar is down
 
 async function openMicrophone() {
-  const stream = await navigator.mediaDevices.getUserMedia({audio: {channelCount: 1}});
+  const stream = await navigator.mediaDevices.getUserMedia(
+    {audio: {channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false}});
   const context = new AudioContext({sampleRate: SAMPLE_RATE});
   const source = context.createMediaStreamSource(stream);
   const processor = context.createScriptProcessor(4096, 1, 1);
