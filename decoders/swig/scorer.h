@@ -1,0 +1,76 @@
+// Scorer: a KenLM n-gram model plus what the CTC beam search needs from it.
+//
+// LM score of a completed token = alpha * log10 P(token | history) + beta, as in DS2. A character LM (every LM
+// vocabulary entry but <s>, </s>, <unk> is one UTF-8 character) scores every emitted character; a word LM scores a
+// word when the space after it is emitted, and restricts prefixes to spellings of its vocabulary through a character
+// trie of the LM's words (built once here).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#ifndef SWIG
+#include "lm/state.hh"
+#include "lm/virtual_interface.hh"
+#endif
+
+class Scorer {
+ public:
+  Scorer(double alpha, double beta, const std::string &model_path, const std::vector<std::string> &vocabulary);
+  ~Scorer();
+
+  double alpha;
+  double beta;
+
+  void reset_params(double alpha, double beta);
+  // log10 P(last word | the words before it), starting from an empty context as DS2 does; -1000 if any word is OOV.
+  double get_log_cond_prob(const std::vector<std::string> &words) const;
+  // log10 P(<s> words </s>), summed over max_order windows as DS2 does.
+  double get_sent_log_prob(const std::vector<std::string> &words) const;
+  bool is_character_based() const { return is_character_based_; }
+  size_t get_max_order() const { return max_order_; }
+  // Number of LM words that can be spelled with the vocabulary (word LMs; 0 for character LMs).
+  size_t get_dict_size() const { return dict_size_; }
+
+#ifndef SWIG
+  // Character-trie state for word LMs: kDictFinal is the state right after a word and its space.
+  static constexpr int32_t kDictStart = 0;
+  static constexpr int32_t kDictFinal = -2;
+  static constexpr int32_t kNoState = -1;
+
+  // Next trie state after vocabulary token c (space included), or kNoState when no LM word is spelled that way.
+  int32_t dict_next(int32_t state, int c) const;
+  // LM index of the word that ends at this trie state, or -1 when no word ends there.
+  int64_t dict_word(int32_t state) const { return state >= 0 ? dict_word_[state] : -1; }
+  // LM index of vocabulary token c (character LMs), 0 (<unk>) when the LM lacks it.
+  lm::WordIndex token_word(int c) const { return token_words_[c]; }
+  int space_id() const { return space_id_; }
+  const lm::ngram::State &begin_state() const { return begin_state_; }
+  float base_score(const lm::ngram::State &in, lm::WordIndex word, lm::ngram::State *out) const {
+    return model_->BaseScore(&in, word, out);
+  }
+  // Words of a decoded label sequence, as the LM sees them (characters, or space-separated words).
+  std::vector<std::string> split_labels(const std::vector<int> &labels) const;
+#endif
+
+ private:
+#ifndef SWIG
+  void build_dictionary(const std::vector<std::pair<lm::WordIndex, std::string>> &lm_words);
+
+  std::unique_ptr<lm::base::Model> model_;
+  std::vector<std::string> vocabulary_;
+  size_t max_order_ = 0;
+  size_t dict_size_ = 0;
+  bool is_character_based_ = true;
+  int space_id_ = -1;
+  lm::ngram::State begin_state_;
+  std::vector<lm::WordIndex> token_words_;
+  // Character trie in compressed rows: edges of state s are [edge_begin_[s], edge_begin_[s + 1]).
+  std::vector<int32_t> edge_begin_;
+  std::vector<int32_t> edge_token_;
+  std::vector<int32_t> edge_target_;
+  std::vector<int64_t> dict_word_;
+#endif
+};
