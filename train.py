@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import filecmp
 import functools
-import inspect
 import logging
 import os
 import random
@@ -25,7 +24,6 @@ import paddle.distributed as dist
 from tqdm import tqdm
 
 from data_utils.data import SHUFFLE_METHODS, SpeechBatchSampler, SpeechDataset
-from data_utils.featurizer.audio_featurizer import AudioFeaturizer
 from data_utils.featurizer.text_featurizer import load_vocabulary
 from model_utils.checkpoint import CheckpointError, explicit_flags, load_checkpoint
 from model_utils.model import DeepSpeech2Model, check_flags, make_config
@@ -133,17 +131,11 @@ def setup_logging(log_file: str, rank: int) -> None:
         root.addHandler(handler)
 
 
-def feature_defaults() -> dict:
-    """AudioFeaturizer's keyword defaults, saved in full so inference rebuilds the same features."""
-    return {name: p.default for name, p in inspect.signature(AudioFeaturizer).parameters.items()}
-
-
 def build_model(args: argparse.Namespace, explicit: dict) -> tuple[DeepSpeech2Model, object]:
     """The model from flags, or from ``--init_model_path`` (whose saved settings win over defaults)."""
     checkpoint = load_checkpoint(args.init_model_path) if args.init_model_path else None
     if checkpoint is None or checkpoint.config is None:
-        config = make_config(args, **{**feature_defaults(), "specgram_type": args.specgram_type})
-        model = DeepSpeech2Model(load_vocabulary(args.vocab_path), config)
+        model = DeepSpeech2Model(load_vocabulary(args.vocab_path), make_config(args))
     else:
         check_flags(checkpoint.config, explicit, checkpoint.path)
         for flag, saved in (("vocab_path", checkpoint.vocab_path), ("mean_std_path", checkpoint.mean_std_path)):
@@ -207,7 +199,7 @@ def main(argv: list[str] | None = None) -> list[dict] | int:
         data_ranks, data_rank = int(os.environ["PADDLE_LOCAL_SIZE"]), int(os.environ["PADDLE_LOCAL_RANK"])
         shortest = paddle.to_tensor([len(durations)], dtype="int64")
         dist.all_reduce(shortest, op=dist.ReduceOp.MIN)
-        durations = durations[:int(shortest)]  # every node must run the same number of steps
+        durations = durations[:int(shortest.item())]  # every node must run the same number of steps
     train_sampler = SpeechBatchSampler(durations, args.batch_size, args.shuffle_method, sortagrad,
                                        args.seed, num_ranks=data_ranks, rank=data_rank)
     dev_set = dev_sampler = None

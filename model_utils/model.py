@@ -14,6 +14,7 @@ likelihood averaged over the batch, with gradients normalised by each utterance'
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 from typing import Iterable, Sequence
@@ -41,9 +42,14 @@ CONFIG_FLAGS = {
 }
 
 
-def make_config(args, **feature_overrides) -> dict:
-    """config.json's {"network", "feature"} sections from DS2's CLI flags (the other feature settings default)."""
-    config: dict = {"network": {}, "feature": dict(feature_overrides)}
+def make_config(args) -> dict:
+    """config.json's {"network", "feature"} sections from DS2's CLI flags.
+
+    The feature settings without a flag get AudioFeaturizer's defaults, saved in full so that
+    inference rebuilds exactly the training features.
+    """
+    defaults = {name: p.default for name, p in inspect.signature(AudioFeaturizer).parameters.items()}
+    config: dict = {"network": {}, "feature": defaults}
     for flag, (section, key) in CONFIG_FLAGS.items():
         config[section][key] = getattr(args, flag)
     return config
