@@ -132,7 +132,12 @@ class Trainer:
         skip = self.progress["batches_done"]
         self.train_sampler.set_pass(pass_id, skip)
         self.train_set.pass_id = pass_id
-        global_batches = self.train_sampler.global_batches(pass_id)[skip:]
+        global_batches = self.train_sampler.global_batches(pass_id)
+        if not global_batches:
+            raise ValueError(f"{self.train_set.manifest_path}: {len(self.train_set)} usable utterances make no "
+                             f"batch of {self.train_sampler.global_batch_size} (batch_size x processes) with "
+                             f"{self.train_sampler.shuffle_method}")
+        global_batches = global_batches[skip:]
         durations = self.train_set.durations
         bar = tqdm(total=skip + len(global_batches), initial=skip, desc=f"pass {pass_id}", unit="batch",
                    disable=self.rank != 0, dynamic_ncols=True)

@@ -177,3 +177,8 @@ def test_bad_utterances_are_skipped_and_counted_or_named(corpus, tmp_path, caplo
     with pytest.raises(BadUtteranceError, match=f"{manifest}:4: .*cannot decode"):
         train.main(train_argv(corpus, str(tmp_path / "out2"), train_manifest=manifest, num_passes=1,
                               test_off=True, skip_bad_utterances=False))
+
+
+def test_too_few_utterances_for_one_clipped_batch_is_a_clear_error(corpus, tmp_path):
+    with pytest.raises(ValueError, match="12 usable utterances make no batch of 16"):
+        train.main(train_argv(corpus, str(tmp_path), batch_size=16, use_sortagrad=False, test_off=True))
