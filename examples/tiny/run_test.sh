@@ -36,4 +36,4 @@ for split in ${SPLITS:-test test-heldout}; do
             || { echo "run_test.sh: testing $split with $method failed, terminating." >&2; exit 1; }
     done
 done
-python bench/tiny_accuracy.py --results_dir "$LOG_DIR"
+python bench/tiny_accuracy.py --results_dir "$LOG_DIR" --data_dir "$DATA_DIR"

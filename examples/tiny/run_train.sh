@@ -3,7 +3,7 @@
 # for a 2-core CPU. Resumes from checkpoints/params.latest when a run was interrupted; does nothing
 # when the last pass's checkpoint exists (delete the checkpoints to retrain).
 # Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (10), BATCH_SIZE (16),
-#   RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (1e-3), LR_DECAY (0.9), NUM_PROC_DATA (1),
+#   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (1e-3), LR_DECAY (0.9), NUM_PROC_DATA (1),
 #   NUM_THREADS (2), USE_GPU (False), TRAINER_COUNT (1), AUGMENT_CONF (conf/augmentation.config).
 #   On a GPU: USE_GPU=True BATCH_SIZE=64 RNN_SIZE=1024 NUM_PROC_DATA=8 bash examples/tiny/run_train.sh
 set -e
@@ -30,7 +30,7 @@ python train.py "${RESUME[@]}" \
     --num_passes "$NUM_PASSES" \
     --num_proc_data "${NUM_PROC_DATA:-1}" \
     --num_threads "${NUM_THREADS:-2}" \
-    --num_conv_layers 2 \
+    --num_conv_layers "${NUM_CONV_LAYERS:-2}" \
     --num_rnn_layers "${NUM_RNN_LAYERS:-3}" \
     --rnn_layer_size "${RNN_SIZE:-256}" \
     --use_gru True \
