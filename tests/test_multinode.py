@@ -4,13 +4,16 @@ resumes from the last checkpoint; two launcher "nodes" on one machine train a st
 Every wait has a timeout, so a hang fails the test instead of stalling the suite."""
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
 
+from data_utils.manifest import read_manifest
 from model_utils.checkpoint import STATE_FILE, resolve
 from tiny_corpus import make_corpus, train_argv, write_manifest_lines
 from tools.profile_throughput import make_subset, run_throughput, speedup_table
@@ -110,7 +113,8 @@ def test_killed_trainer_fails_the_job_and_a_rerun_resumes(corpus, tmp_path):
     assert f"at pass {pass_id}, batch {batches_done} (step {step})" in read(os.path.join(out, "train.log"))
     final = checkpoint_state(out)
     assert final["progress"]["pass_id"] == pass_id + 1 and final["progress"]["global_step"] > step
-    assert final["sampler"]["num_ranks"] == 2
+    run = run_throughput(out)  # what tools/profile.sh reads from each of its runs
+    assert run["devices"] == 2 and run["global_batch"] == 4 and run["audio_per_s"] > 0
 
 
 def free_port(host):
@@ -119,14 +123,31 @@ def free_port(host):
         return sock.getsockname()[1]
 
 
-def test_two_nodes_on_one_machine_train_a_step_together(corpus, tmp_path):
-    """Two launchers with distinct loopback addresses (127.0.0.2, 127.0.0.3) act as two nodes of one job."""
+def test_two_nodes_on_one_machine_train_a_step_together_on_their_shares(corpus, tmp_path):
+    """The multi-machine path on loopback: audio packed into tar shards, each node's share split off, and two
+    launchers with distinct addresses (127.0.0.2, 127.0.0.3) training one step as one job."""
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    cloud_manifest = str(tmp_path / "shards" / "manifest.train")
+    subprocess.run([sys.executable, os.path.join(ROOT, "cloud", "upload_data.py"), "--in_manifest_paths",
+                    corpus["manifest"], "--out_manifest_paths", cloud_manifest, "--out_dir", str(tmp_path / "shards"),
+                    "--shard_size_mb", "0.1"], env=env, check=True, capture_output=True, timeout=60)
+    shares = []
+    for rank in range(2):
+        share = str(tmp_path / f"manifest.node{rank}")
+        subprocess.run([sys.executable, os.path.join(ROOT, "cloud", "split_data.py"), "--in_manifest_path",
+                        cloud_manifest, "--out_manifest_path", share, "--num_nodes", "2", "--node_rank", str(rank)],
+                       env=env, check=True, capture_output=True, timeout=60)
+        shares.append(read_manifest(share))
+    assert len(shares[0]) == len(shares[1]) > 0
+
     out = str(tmp_path / "out")
-    num_utterances = len(corpus["entries"])
-    argv = train_argv(corpus, out, batch_size=num_utterances // 2, num_passes=1, test_off=True)
     ips, port = ["127.0.0.2", "127.0.0.3"], str(free_port("127.0.0.2"))
-    nodes = [start(tmp_path / f"node{rank}", argv, IPS=",".join(ips), HOST=ip, START_PORT=port, NPROC_PER_NODE="1",
-                   JOB_ID=f"twonodes{rank}") for rank, ip in enumerate(ips)]
+    nodes = []
+    for rank, ip in enumerate(ips):
+        argv = train_argv(corpus, out, train_manifest=tmp_path / f"manifest.node{rank}", batch_size=len(shares[0]),
+                          num_passes=1, test_off=True, split_by_node=True)
+        nodes.append(start(tmp_path / f"node{rank}", argv, IPS=",".join(ips), HOST=ip, START_PORT=port,
+                           NPROC_PER_NODE="1", JOB_ID=f"twonodes{rank}"))
     try:
         codes = [finish(node) for node in nodes]
     finally:
@@ -134,15 +155,12 @@ def test_two_nodes_on_one_machine_train_a_step_together(corpus, tmp_path):
             if node.poll() is None:
                 os.killpg(node.pid, signal.SIGKILL)
     assert codes == [0, 0], [read(tmp_path / f"node{rank}" / "launch.out")[-3000:] for rank in range(2)]
-    state = checkpoint_state(out)
-    assert state["progress"]["global_step"] == 1 and state["sampler"]["num_ranks"] == 2
-    for rank in range(2):
-        worker_log = read(tmp_path / f"node{rank}" / "workerlog.0")
-        assert f"[rank {rank}] INFO pass 0 done" in worker_log
-    run = run_throughput(out)  # tools/profile.sh's measurement of this real two-rank run
-    pass_record = state["progress"]["history"][-1]
-    assert run["devices"] == 2 and run["global_batch"] == num_utterances // 2 * 2
-    assert run["audio_per_s"] * pass_record["seconds"] == pytest.approx(sum(e["duration"] for e in corpus["entries"]))
+    assert checkpoint_state(out)["progress"]["global_step"] == 1
+    for rank in range(2):  # each node trained on the audio of its own share
+        done = re.search(r"\[rank (\d)\] INFO pass 0 done: .*audio_hours=([\d.e-]+)",
+                         read(tmp_path / f"node{rank}" / "workerlog.0"))
+        assert int(done.group(1)) == rank
+        assert float(done.group(2)) * 3600 == pytest.approx(sum(e["duration"] for e in shares[rank]), rel=1e-3)
 
 
 def test_speedup_table_is_relative_to_one_device():
