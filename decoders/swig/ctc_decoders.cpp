@@ -203,16 +203,16 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
     float min_score = kFloatInf;
     for (int32_t p : prefixes) min_score = std::min(min_score, nodes_[p].score);
 
-    // With an LM, DS2 skips every extension below this bound.
+    std::fill(log_prob_of.begin(), log_prob_of.end(), -kFloatInf);
+    for (const auto &cand : candidates) log_prob_of[cand.first] = cand.second;
+    const float log_prob_blank = static_cast<float>(std::log(static_cast<double>(row[blank_]) + kFloatMin));
+    // With an LM, DS2 skips every extension below this bound. It is computed from the same float log prob as the
+    // extensions (DS2 mixed float and double here, so rounding could drop the weakest prefix's own blank).
     float lm_cutoff = -kFloatInf;
-    if (scorer_ && full_beam) {
-      lm_cutoff = static_cast<float>(min_score + std::log(static_cast<double>(row[blank_])) - std::max(0.0, beta_));
-    }
+    if (scorer_ && full_beam) lm_cutoff = static_cast<float>(min_score + log_prob_blank - std::max(0.0, beta_));
     // Without an LM, DS2 extends everything; a new prefix below this bound cannot outscore the beam's prefixes
     // (each keeps at least its score plus the blank's), so it is not created. Results are unchanged.
     float create_cutoff = -kFloatInf;
-    std::fill(log_prob_of.begin(), log_prob_of.end(), -kFloatInf);
-    for (const auto &cand : candidates) log_prob_of[cand.first] = cand.second;
     if (!scorer_ && full_beam && log_prob_of[blank_] > -kFloatInf) create_cutoff = min_score + log_prob_of[blank_];
 
     activated_.clear();
