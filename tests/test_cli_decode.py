@@ -1,0 +1,154 @@
+"""infer.py, test.py and tools/tune.py: bad input ends in one clear line naming the file, and test.py's
+results file; the network/decoder overlap of model_utils.decoding."""
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import infer
+import test as test_cli
+from model_fixture import tiny_model  # noqa: F401  (the fixture)
+from model_utils import decoding
+from utils.error_rate import word_errors
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tools"))
+import tune  # noqa: E402
+
+CLIS = {"infer.py": infer.main, "test.py": test_cli.main, "tools/tune.py": tune.main}
+MANIFEST_FLAG = {"infer.py": "--infer_manifest", "test.py": "--test_manifest", "tools/tune.py": "--tune_manifest"}
+
+
+def cli_error(script: str, argv: list[str], monkeypatch, capsys) -> str:
+    """Run ``script``'s main as its command line does; assert exit status 1 and return the stderr line."""
+    monkeypatch.setattr(sys, "argv", [script, *argv])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        decoding.run_cli(CLIS[script])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"{os.path.basename(script)}: error: ")
+    return err
+
+
+def greedy_flags(model: dict, script: str, manifest: str | None = None) -> list[str]:
+    flags = [f"--model_path={model['model_path']}", "--use_gpu=False", "--num_proc_data=0",
+             f"{MANIFEST_FLAG[script]}={manifest or model['manifest']}"]
+    if script == "tools/tune.py":  # tuning always beam-searches; its errors come before the LM is needed
+        return flags + ["--lang_model_path=", "--num_alphas=1", "--num_betas=1"]
+    return flags + ["--decoding_method=ctc_greedy"]
+
+
+@pytest.mark.parametrize("script", ["infer.py", "test.py"])
+def test_missing_model_names_the_path(script, tiny_model, tmp_path, monkeypatch, capsys):  # noqa: F811
+    missing = str(tmp_path / "no_such_checkpoint")
+    flags = greedy_flags(tiny_model, script)
+    flags[0] = f"--model_path={missing}"
+    assert missing in cli_error(script, flags, monkeypatch, capsys)
+
+
+def test_tune_without_language_model_is_refused(tiny_model, monkeypatch, capsys):  # noqa: F811
+    err = cli_error("tools/tune.py", greedy_flags(tiny_model, "tools/tune.py"), monkeypatch, capsys)
+    assert "--lang_model_path" in err
+
+
+def test_missing_language_model_names_the_path(tiny_model, tmp_path, monkeypatch, capsys):  # noqa: F811
+    missing = str(tmp_path / "missing.klm")
+    flags = greedy_flags(tiny_model, "test.py")[:-1] + ["--decoding_method=ctc_beam_search",
+                                                          f"--lang_model_path={missing}"]
+    assert missing in cli_error("test.py", flags, monkeypatch, capsys)
+
+
+@pytest.mark.parametrize("script", ["infer.py", "test.py"])
+def test_vocabulary_that_does_not_match_the_model(script, tiny_model, tmp_path, monkeypatch, capsys):  # noqa: F811
+    with open(tiny_model["vocab"], encoding="utf-8") as handle:
+        tokens = handle.read().splitlines()
+    other = tmp_path / "vocab.txt"
+    other.write_text("\n".join(reversed(tokens)) + "\n", encoding="utf-8")  # same tokens, other indices
+    err = cli_error(script, greedy_flags(tiny_model, script) + [f"--vocab_path={other}"], monkeypatch, capsys)
+    assert str(other) in err and "not the one" in err
+
+
+def test_network_flag_that_contradicts_the_checkpoint(tiny_model, monkeypatch, capsys):  # noqa: F811
+    err = cli_error("test.py", greedy_flags(tiny_model, "test.py") + ["--rnn_layer_size=999"], monkeypatch, capsys)
+    assert "--rnn_layer_size=999" in err
+
+
+def write_lines(path, lines: list[str]) -> str:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("script", ["infer.py", "test.py"])
+def test_manifest_with_a_bad_line(script, tiny_model, tmp_path, monkeypatch, capsys):  # noqa: F811
+    good = json.dumps(tiny_model["entries"][0])
+    manifest = write_lines(tmp_path / "manifest", [good, "{not json"])
+    err = cli_error(script, greedy_flags(tiny_model, script, manifest), monkeypatch, capsys)
+    assert f"{manifest}:2:" in err
+
+
+def test_manifest_naming_missing_audio(tiny_model, tmp_path, monkeypatch, capsys):  # noqa: F811
+    entry = dict(tiny_model["entries"][0], audio_filepath=str(tmp_path / "gone.wav"))
+    manifest = write_lines(tmp_path / "manifest", [json.dumps(tiny_model["entries"][1]), json.dumps(entry)])
+    err = cli_error("test.py", greedy_flags(tiny_model, "test.py", manifest), monkeypatch, capsys)
+    assert f"{manifest}:2:" in err and "gone.wav" in err
+
+
+def test_unreadable_audio_file(tiny_model, tmp_path, monkeypatch, capsys):  # noqa: F811
+    bad = tmp_path / "noise.wav"
+    bad.write_bytes(b"RIFF this is not a wave file")
+    flags = greedy_flags(tiny_model, "infer.py") + [f"--audio_file={bad}"]
+    assert str(bad) in cli_error("infer.py", flags, monkeypatch, capsys)
+
+
+def test_command_line_error_has_no_traceback(tmp_path):
+    missing = str(tmp_path / "nothing_here")
+    result = subprocess.run([sys.executable, "test.py", f"--model_path={missing}", "--use_gpu=False",
+                             "--decoding_method=ctc_greedy"], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and missing in result.stderr
+
+
+def test_output_file_has_one_record_per_utterance_in_manifest_order(tiny_model, tmp_path):  # noqa: F811
+    output = tmp_path / "results.jsonl"
+    rate = test_cli.main(greedy_flags(tiny_model, "test.py") + ["--batch_size=5", f"--output_file={output}"])
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    entries = tiny_model["entries"]
+    assert [r["audio_filepath"] for r in records] == [e["audio_filepath"] for e in entries]
+    assert all(set(r) == {"audio_filepath", "target", "hypothesis", "errors", "words"} for r in records)
+    for record in records:
+        assert (record["errors"], record["words"]) == word_errors(record["target"], record["hypothesis"])
+    assert rate == pytest.approx(sum(r["errors"] for r in records) / sum(r["words"] for r in records))
+
+
+class _RecordingModel:
+    """Stands in for DeepSpeech2Model in ``pipelined``: batch i's 'probabilities' are [i]."""
+
+    def __init__(self):
+        self.calls = []
+        self.second_batch_started = threading.Event()
+
+    def infer_batch_probs(self, features, lengths):
+        self.calls.append(int(features[0]))
+        if len(self.calls) == 2:
+            self.second_batch_started.set()
+        return [np.array(features[0])]
+
+
+def test_network_runs_the_next_batch_while_the_decoder_works():
+    model = _RecordingModel()
+
+    def decode(probs):
+        # decoding batch 0 finishes only once the network has started batch 1 (else: time out, fail)
+        if int(probs[0]) == 0:
+            assert model.second_batch_started.wait(timeout=10)
+        return [f"text {int(probs[0])}"]
+
+    batches = [{"features": np.array([i]), "feature_lengths": np.array([1])} for i in range(3)]
+    results = list(decoding.pipelined(model, batches, decode))
+    assert [texts for _, texts in results] == [["text 0"], ["text 1"], ["text 2"]]
+    assert [int(batch["features"][0]) for batch, _ in results] == [0, 1, 2]
