@@ -115,8 +115,9 @@ def setup_logging(log_file: str, rank: int) -> None:
     """Console (all ranks) and ``log_file`` (rank 0) handlers on the root logger, replacing earlier ones."""
     root = logging.getLogger()
     root.setLevel(logging.INFO)
-    launched = "PADDLE_TRAINER_ID" in os.environ  # paddle.distributed adds its own root handler: drop it too
-    for handler in [h for h in root.handlers if launched or getattr(h, "train_py", False)]:
+    # ours from an earlier call, and the plain StreamHandler that importing paddle.distributed puts on the
+    # root logger (it would print every line twice); other handlers (pytest's, say) stay
+    for handler in [h for h in root.handlers if getattr(h, "train_py", False) or type(h) is logging.StreamHandler]:
         root.removeHandler(handler)
         handler.close()
     console = _TqdmHandler()
@@ -217,5 +218,8 @@ def main(argv: list[str] | None = None) -> list[dict] | int:
 
 
 if __name__ == "__main__":
-    result = main()
+    try:
+        result = main()
+    except (ValueError, OSError) as err:  # bad input (manifest, audio, checkpoint, config): its message names it
+        sys.exit(f"train.py: error: {err}")
     sys.exit(result if isinstance(result, int) else 0)
