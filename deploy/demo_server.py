@@ -47,6 +47,7 @@ add_arg("sample_width", int, 2, "Bytes per PCM sample of the TCP protocol (4: DS
 add_arg("max_audio_seconds", float, 60.0, "Longest utterance a client may send.")
 add_arg("read_timeout", float, 10.0, "Seconds a client may stall mid-request before it is disconnected.")
 add_arg("max_pending", int, 64, "Requests in flight at once; more are refused as busy.")
+add_arg("max_batch_size", int, 16, "Most utterances the network transcribes in one batch.")
 add_arg("num_feature_threads", int, 2, "Threads decoding and featurizing audio (the network runs on one).")
 add_model_args(parser)
 add_decoder_args(parser)
@@ -88,8 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     print_arguments(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stdout)
     recognizer = Recognizer.from_args(args, explicit_flags(parser, argv))
-    service = RecognitionService(recognizer, args.max_audio_seconds, args.max_pending, args.num_feature_threads,
-                                 args.speech_save_dir)
+    service = RecognitionService(recognizer, args.max_audio_seconds, args.max_pending, args.max_batch_size,
+                                 args.num_feature_threads, args.speech_save_dir)
     if args.warmup_manifest:
         print("Warming up ...", flush=True)
         service.warm_up(warmup_segments(args.warmup_manifest, args.num_warmup))

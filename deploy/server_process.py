@@ -1,4 +1,4 @@
-"""Run deploy/demo_server.py as a real process on loopback ports chosen by the OS, for the server tests."""
+"""Run deploy/demo_server.py as a real process on loopback ports chosen by the OS (for tests and bench/server.py)."""
 from __future__ import annotations
 
 import contextlib
@@ -47,18 +47,20 @@ class ServerProcess:
 
 
 @contextlib.contextmanager
-def demo_servers(model: dict, directory: str, *flag_sets: list[str]) -> Iterator[list[ServerProcess]]:
-    """Start one server per flag list (in parallel) with greedy decoding on ``model``; stop them on exit."""
+def running_servers(directory: str, *flag_sets: list[str]) -> Iterator[list[ServerProcess]]:
+    """Start one server per flag list (in parallel) on 127.0.0.1; stop them on exit.
+
+    Server i logs to ``directory/server<i>.log`` and saves speech under ``directory/speech<i>``
+    (unless its flags give another ``--speech_save_dir``).
+    """
     servers = []
     try:
         for index, flags in enumerate(flag_sets):
             log_path = os.path.join(directory, f"server{index}.log")
             speech_dir = os.path.join(directory, f"speech{index}")
             argv = [sys.executable, os.path.join(REPO_ROOT, "deploy", "demo_server.py"),
-                    "--host_ip=127.0.0.1", "--host_port=0", "--http_port=0", "--use_gpu=False",
-                    f"--model_path={model['model_path']}", "--decoding_method=ctc_greedy",
-                    f"--warmup_manifest={model['manifest']}", "--num_warmup=1",
-                    f"--speech_save_dir={speech_dir}", *flags]
+                    "--host_ip=127.0.0.1", "--host_port=0", "--http_port=0", f"--speech_save_dir={speech_dir}",
+                    *flags]
             with open(log_path, "w", encoding="utf-8") as log:
                 process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
                                            env={**os.environ, "OMP_NUM_THREADS": "1"})

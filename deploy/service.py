@@ -1,9 +1,11 @@
 """RecognitionService: the recogniser behind every protocol of the demo server.
 
 Audio decoding and featurization run in a thread pool; the network runs on one thread of its own
-(paddle's dynamic graph is not thread-safe, see model_utils/recognizer.py). At most
-``max_pending`` requests are admitted at a time; more are refused with ``Busy`` so a flood of
-clients queues nothing unbounded. Every request is logged on one line.
+(paddle's dynamic graph is not thread-safe, see model_utils/recognizer.py). Utterances that wait
+for the network meanwhile go through it together, up to ``max_batch_size`` in one padded batch:
+the recurrent layers step through time in Python, so a batch costs little more than one utterance.
+At most ``max_pending`` requests are admitted at a time; more are refused with ``Busy`` so a flood
+of clients queues nothing unbounded. Every request is logged on one line.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import logging
 import os
 import time
 from typing import Callable
+
+import numpy as np
 
 from data_utils.audio import AudioError, AudioSegment
 from model_utils.recognizer import Recognizer
@@ -41,14 +45,17 @@ class RecognitionService:
     """Turns client audio into transcripts without letting any one client block the others."""
 
     def __init__(self, recognizer: Recognizer, max_audio_seconds: float = 60.0, max_pending: int = 64,
-                 num_feature_threads: int = 2, speech_save_dir: str = ""):
+                 max_batch_size: int = 16, num_feature_threads: int = 2, speech_save_dir: str = ""):
         self.recognizer = recognizer
         self.max_audio_seconds = max_audio_seconds
         self.max_pending = max_pending
+        self.max_batch_size = max_batch_size
         self.speech_save_dir = speech_save_dir
         self.pending = 0
         self.served = 0
         self._ids = itertools.count(1)
+        self._waiting: list[tuple[np.ndarray, asyncio.Future]] = []
+        self._batcher: asyncio.Task | None = None
         self._feature_pool = concurrent.futures.ThreadPoolExecutor(num_feature_threads, "features")
         self._model_thread = concurrent.futures.ThreadPoolExecutor(1, "network")
         if speech_save_dir:
@@ -81,7 +88,7 @@ class RecognitionService:
                 duration = audio.duration
                 self.check_duration(duration)
                 features = await loop.run_in_executor(self._feature_pool, self._prepare, audio, protocol, request_id)
-                text = (await loop.run_in_executor(self._model_thread, self.recognizer.transcribe, [features]))[0]
+                text = await self._transcribe(features)
             finally:
                 self.pending -= 1
         except (AudioError, ValueError) as err:
@@ -94,7 +101,32 @@ class RecognitionService:
         logger.info("#%d %s %s %.2f s audio in %.0f ms: %r", request_id, protocol, peer, duration, latency_ms, text)
         return Result(text, duration, latency_ms)
 
-    def _prepare(self, audio: AudioSegment, protocol: str, request_id: int):
+    async def _transcribe(self, features: np.ndarray) -> str:
+        """Queue the features for the network thread; the transcript once their batch has run."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append((features, future))
+        if self._batcher is None or self._batcher.done():
+            self._batcher = asyncio.create_task(self._run_batches())
+        return await future
+
+    async def _run_batches(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._waiting:
+            batch = self._waiting[:self.max_batch_size]
+            del self._waiting[:self.max_batch_size]
+            try:
+                texts = await loop.run_in_executor(self._model_thread, self.recognizer.transcribe,
+                                                   [features for features, _ in batch])
+            except Exception as err:  # reported to every request of the batch
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(err)
+            else:
+                for (_, future), text in zip(batch, texts):
+                    if not future.done():
+                        future.set_result(text)
+
+    def _prepare(self, audio: AudioSegment, protocol: str, request_id: int) -> np.ndarray:
         if self.speech_save_dir:
             name = f"{time.strftime('%Y%m%d-%H%M%S')}_{request_id:06d}_{protocol}.wav"
             audio.to_wav_file(os.path.join(self.speech_save_dir, name))

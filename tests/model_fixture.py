@@ -46,3 +46,9 @@ def infer_transcript(model: dict, path: str, capsys) -> str:
     infer.main([f"--model_path={model['model_path']}", f"--audio_file={path}", "--decoding_method=ctc_greedy",
                 "--use_gpu=False"])
     return capsys.readouterr().out.rstrip("\n")
+
+
+def server_flags(model: dict) -> list[str]:
+    """demo_server.py flags serving ``model`` on CPU with greedy decoding, warmed up on one utterance."""
+    return [f"--model_path={model['model_path']}", "--decoding_method=ctc_greedy", "--use_gpu=False",
+            f"--warmup_manifest={model['manifest']}", "--num_warmup=1"]

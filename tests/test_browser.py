@@ -18,8 +18,8 @@ import pytest
 import soundfile
 
 from data_utils.audio import AudioSegment
-from model_fixture import infer_transcript, tiny_model  # noqa: F401  (tiny_model: the fixture)
-from server_process import demo_servers
+from model_fixture import infer_transcript, server_flags, tiny_model  # noqa: F401  (tiny_model: the fixture)
+from deploy.server_process import running_servers
 
 CHROMIUM = shutil.which("chromium")
 HOLD_SECONDS = 2.5
@@ -124,7 +124,7 @@ def test_push_to_talk_page_shows_the_transcript(tiny_model, tmp_path, capsys):  
     speech = AudioSegment.concatenate(*(AudioSegment.from_file(e["audio_filepath"]) for e in entries[:3]))
     fake_audio = str(tmp_path / "microphone.wav")
     speech.to_wav_file(fake_audio)
-    with demo_servers(tiny_model, str(tmp_path), []) as (server,):
+    with running_servers(str(tmp_path), server_flags(tiny_model)) as (server,):
         browser, devtools_port = start_chromium(fake_audio, str(tmp_path / "profile"))
         try:
             shown = asyncio.run(talk_through_page(devtools_port, server.http_url + "/",

@@ -14,10 +14,10 @@ import soundfile
 import infer
 from data_utils.audio import AudioSegment
 from deploy import demo_client
-from model_fixture import infer_transcript, tiny_model  # noqa: F401  (tiny_model: the fixture)
+from model_fixture import infer_transcript, server_flags, tiny_model  # noqa: F401  (tiny_model: the fixture)
 from model_utils.checkpoint import explicit_flags
 from model_utils.recognizer import Recognizer
-from server_process import demo_servers
+from deploy.server_process import running_servers
 
 MAX_SECONDS = 5
 READ_TIMEOUT = 1.0
@@ -27,8 +27,9 @@ READ_TIMEOUT = 1.0
 def servers(tiny_model, tmp_path_factory):  # noqa: F811
     """A 16-bit server with short limits, and one speaking DS2's original 32-bit framing."""
     limits = [f"--max_audio_seconds={MAX_SECONDS}", f"--read_timeout={READ_TIMEOUT}"]
-    with demo_servers(tiny_model, str(tmp_path_factory.mktemp("servers")), limits,
-                      ["--sample_width=4"]) as started:
+    flags = server_flags(tiny_model)
+    with running_servers(str(tmp_path_factory.mktemp("servers")), flags + limits,
+                         flags + ["--sample_width=4"]) as started:
         yield started
 
 
