@@ -5,7 +5,7 @@ Layout of ``<output_model_dir>/params.pass-N/`` (after pass N, counting from 0) 
 
     model.pdparams        network state_dict (paddle.save), structured names
     opt.pdopt             optimizer state (Adam moments, LR scheduler), keyed by structured parameter names
-    train_state.pdstate   GradScaler state and paddle's RNG state (paddle.save)
+    train_state.pdstate   GradScaler state, paddle's RNG state and the device it belongs to (paddle.save)
     state.json            progress: pass_id (the pass to run next or in progress), batches_done in it,
                           global_step, pass accumulators, per-pass history, sampler settings, seed
     config.json           {"feat_size", "vocab_size", "network": DeepSpeech2 kwargs, "feature": AudioFeaturizer kwargs}

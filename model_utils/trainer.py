@@ -93,7 +93,12 @@ class Trainer:
         load_optimizer_state(self.optimizer, checkpoint.optimizer_state, self.model.network)
         if checkpoint.train_state.get("scaler"):
             self.scaler.load_state_dict(checkpoint.train_state["scaler"])
-        paddle.set_rng_state(checkpoint.train_state["rng"])
+        saved_on = checkpoint.train_state.get("device", "")
+        if saved_on.split(":")[0] == paddle.get_device().split(":")[0]:
+            paddle.set_rng_state(checkpoint.train_state["rng"])
+        else:
+            logger.warning("%s: RNG state saved on %s is not restored on %s", checkpoint.path, saved_on,
+                           paddle.get_device())
         self.progress.update(checkpoint.state["progress"])
         if self.progress["batches_done"] and checkpoint.state["sampler"] != self._sampler_settings():
             logger.warning("%s: batch settings or data changed (%s -> %s); restarting pass %d from its start",
@@ -262,7 +267,8 @@ class Trainer:
             return
         save_checkpoint(os.path.join(self.options.output_model_dir, name), network=self.model.network,
                         optimizer=self.optimizer,
-                        train_state={"scaler": self.scaler.state_dict(), "rng": paddle.get_rng_state()},
+                        train_state={"scaler": self.scaler.state_dict(), "rng": paddle.get_rng_state(),
+                                     "device": paddle.get_device()},
                         state={"progress": self.progress, "sampler": self._sampler_settings()},
                         config=self.model.config, vocab_path=self.options.vocab_path,
                         mean_std_path=self.options.mean_std_path)
