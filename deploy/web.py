@@ -24,9 +24,9 @@ from data_utils.audio import AudioSegment
 from deploy.service import Busy, RecognitionService, RequestError
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
-# Upper bound on an encoded body per second of audio: 48 kHz stereo float32.
-MAX_BODY_BYTES_PER_SECOND = 48000 * 2 * 4
-MAX_STREAM_SAMPLE_RATE = 48000
+# Upper bound on an encoded body per second of audio: 96 kHz stereo float32.
+MAX_BODY_BYTES_PER_SECOND = 96000 * 2 * 4
+MAX_STREAM_SAMPLE_RATE = 96000
 
 logger = logging.getLogger("demo_server")
 

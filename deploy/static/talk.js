@@ -15,8 +15,15 @@ let held = false;       // the button or space bar is down
 async function openMicrophone() {
   const stream = await navigator.mediaDevices.getUserMedia(
     {audio: {channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false}});
-  const context = new AudioContext({sampleRate: SAMPLE_RATE});
-  const source = context.createMediaStreamSource(stream);
+  let context = new AudioContext({sampleRate: SAMPLE_RATE});
+  let source;
+  try {
+    source = context.createMediaStreamSource(stream);
+  } catch (err) {  // browsers that cannot resample the microphone: send its own rate, the server resamples
+    context.close();
+    context = new AudioContext();
+    source = context.createMediaStreamSource(stream);
+  }
   const processor = context.createScriptProcessor(4096, 1, 1);
   const mute = context.createGain();
   mute.gain.value = 0;
