@@ -14,10 +14,11 @@ likelihood averaged over the batch, with gradients normalised by each utterance'
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import math
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import paddle
@@ -176,11 +177,8 @@ class DeepSpeech2Model:
     @staticmethod
     def decode_batch_greedy(probs_split: Sequence[np.ndarray], vocab_list: Sequence[str]) -> list[str]:
         """Best-path decoding of each utterance's probabilities."""
-        try:
-            from decoders.swig_wrapper import ctc_greedy_decoder
-        except ImportError:
-            return [_greedy_numpy(probs, vocab_list) for probs in probs_split]
-        return [ctc_greedy_decoder(probs, list(vocab_list)) for probs in probs_split]
+        decode = _greedy_decoder()
+        return [decode(probs, list(vocab_list)) for probs in probs_split]
 
     def init_ext_scorer(self, beam_alpha: float, beam_beta: float, language_model_path: str | None,
                         vocab_list: Sequence[str]) -> None:
@@ -207,7 +205,18 @@ class DeepSpeech2Model:
         return [beams[0][1] if beams else "" for beams in results]
 
 
-def _greedy_numpy(probs: np.ndarray, vocab_list: Sequence[str]) -> str:
+@functools.lru_cache(maxsize=None)
+def _greedy_decoder() -> Callable[[np.ndarray, list[str]], str]:
+    """The C++ greedy decoder, or the NumPy one where decoders/ is not built (training needs no build)."""
+    try:
+        from decoders.swig_wrapper import ctc_greedy_decoder
+    except ImportError as err:
+        logger.warning("%s; greedy decoding falls back to NumPy", err)
+        return greedy_numpy
+    return ctc_greedy_decoder
+
+
+def greedy_numpy(probs: np.ndarray, vocab_list: Sequence[str]) -> str:
     """Best path without the C++ decoder: argmax, merge repeats, drop blanks (the last class)."""
     best = np.argmax(probs, axis=1)
     keep = np.ones(len(best), dtype=bool)
