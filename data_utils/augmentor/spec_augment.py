@@ -1,7 +1,7 @@
 """``specaugment``: SpecAugment (Park et al., 2019) on the feature matrix: time warp, frequency and time masks.
 
-Applied after featurisation and before normalisation, where zero is not a neutral value of a log
-spectrum, so masked cells get the matrix's mean value unless ``replace_with_zero`` is set.
+Masked cells get the matrix's own mean value unless ``replace_with_zero`` is set: zero is not a neutral
+value of an unnormalised log spectrum, while the mean is neutral before and after mean/std normalisation.
 """
 from __future__ import annotations
 
