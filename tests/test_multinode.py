@@ -108,11 +108,11 @@ def test_killed_trainer_fails_the_job_and_a_rerun_resumes(corpus, tmp_path):
 
     progress = checkpoint_state(out)["progress"]
     pass_id, batches_done, step = progress["pass_id"], progress["batches_done"], progress["global_step"]
-    argv = train_argv(corpus, out, batch_size=2, num_passes=pass_id + 1, save_every=1, test_off=True)
+    argv = train_argv(corpus, out, batch_size=2, num_passes=pass_id + 2, save_every=1, test_off=True)
     assert finish(start(tmp_path / "log2", argv, **env)) == 0, read(tmp_path / "log2" / "launch.out")
     assert f"at pass {pass_id}, batch {batches_done} (step {step})" in read(os.path.join(out, "train.log"))
     final = checkpoint_state(out)
-    assert final["progress"]["pass_id"] == pass_id + 1 and final["progress"]["global_step"] > step
+    assert final["progress"]["pass_id"] == pass_id + 2 and final["progress"]["global_step"] > step
     run = run_throughput(out)  # what tools/profile.sh reads from each of its runs
     assert run["devices"] == 2 and run["global_batch"] == 4 and run["audio_per_s"] > 0
 
