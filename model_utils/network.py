@@ -17,12 +17,17 @@ NEXT_KERNEL, NEXT_STRIDE, NEXT_PADDING = (11, 21), (1, 2), (5, 10)
 CONV_CHANNELS = 32
 
 
-def conv_output_lengths(audio_len: paddle.Tensor, time_stride: int = FIRST_STRIDE[0]) -> paddle.Tensor:
+def set_num_threads(num_threads: int) -> None:
+    """Let Paddle's CPU kernels use ``num_threads`` threads (Paddle defaults to one)."""
+    paddle.base.core.set_num_threads(num_threads)
+
+
+def conv_output_lengths(audio_len: paddle.Tensor, time_stride: int) -> paddle.Tensor:
     """Frames after the conv stage: kernel 11 with padding 5 keeps ceil(T / stride) frames per layer."""
     return (audio_len + (time_stride - 1)) // time_stride
 
 
-def receptive_field(num_conv_layers: int, time_stride: int = FIRST_STRIDE[0]) -> int:
+def receptive_field(num_conv_layers: int, time_stride: int) -> int:
     """Input frames seen by one conv-stage output frame (the RNNs then see the whole utterance)."""
     span = FIRST_KERNEL[0]
     for _ in range(num_conv_layers - 1):
@@ -125,17 +130,34 @@ class BiRNNLayer(nn.Layer):
         if use_gru:
             self.bias_hh = self.create_parameter([2, 1, gates], is_bias=True, default_initializer=init)
 
-    def _step(self, x_t: paddle.Tensor, h: paddle.Tensor) -> paddle.Tensor:
-        """One time step for both directions: x_t [2, B, G], h [2, B, H]."""
+    def _step(self, x_t: list, h: paddle.Tensor) -> paddle.Tensor:
+        """One time step of both directions: h [2, B, H]; x_t holds the step's [2, B, *] inputs."""
         hidden = paddle.bmm(h, self.weight_hh)
         if not self.use_gru:
-            return F.hardtanh(x_t + hidden, 0.0, RELU_CLIP)
-        hidden = hidden + self.bias_hh
-        size = self.hidden_size
-        r_z = F.sigmoid(x_t[:, :, :2 * size] + hidden[:, :, :2 * size])
-        r, z = r_z[:, :, :size], r_z[:, :, size:]
-        n = paddle.tanh(x_t[:, :, 2 * size:] + r * hidden[:, :, 2 * size:])
+            return F.hardtanh(x_t[0] + hidden, 0.0, RELU_CLIP)
+        x_rz, x_n = x_t
+        h_rz, h_n = paddle.split(hidden + self.bias_hh, [2 * self.hidden_size, self.hidden_size], axis=2)
+        r, z = paddle.split(F.sigmoid(x_rz + h_rz), 2, axis=2)
+        n = paddle.tanh(x_n + r * h_n)
         return n + z * (h - n)
+
+    def _recurrence(self, inputs: list) -> paddle.Tensor:
+        """Run both directions over time-major inputs ([T, 2, B, *] each) -> states [T, 2, B, H].
+
+        Eager mode iterates over ``unbind``'s slices (their gradient is one stack, not a full-size
+        tensor per step); a static graph (export) needs a while loop over the unknown length.
+        """
+        h = paddle.zeros([2, inputs[0].shape[2], self.hidden_size], dtype=inputs[0].dtype)
+        outputs = []
+        if paddle.in_dynamic_mode():
+            for x_t in zip(*[paddle.unbind(x) for x in inputs]):
+                h = self._step(list(x_t), h)
+                outputs.append(h)
+        else:
+            for t in range(inputs[0].shape[0]):
+                h = self._step([x[t] for x in inputs], h)
+                outputs.append(h)
+        return paddle.stack(outputs)
 
     def forward(self, x: paddle.Tensor, lengths: paddle.Tensor, mask: paddle.Tensor) -> paddle.Tensor:
         """x [B, T, I] -> [B, T, 2H] (forward then backward direction), zero on padded frames."""
@@ -147,12 +169,9 @@ class BiRNNLayer(nn.Layer):
         backward_in = reverse_padded(backward_in, lengths)
         # time-major, directions stacked: [T, 2, B, G]
         inputs = paddle.stack([forward_in, backward_in]).transpose([2, 0, 1, 3])
-        h = paddle.zeros([2, x.shape[0], self.hidden_size], dtype=x.dtype)
-        outputs = []
-        for x_t in inputs:
-            h = self._step(x_t, h)
-            outputs.append(h)
-        states = paddle.stack(outputs).transpose([1, 2, 0, 3])  # [2, B, T, H]
+        if self.use_gru:
+            inputs = paddle.split(inputs, [2 * self.hidden_size, self.hidden_size], axis=3)
+        states = self._recurrence(list(inputs) if self.use_gru else [inputs]).transpose([1, 2, 0, 3])
         out = paddle.concat([states[0], reverse_padded(states[1], lengths)], axis=2)
         return out * mask
 
