@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Tiny example, language model: a word 3-gram on the LM text pool (data/tiny/lm_text.txt, sentences no
+# Tiny example, language model: a word 4-gram on the LM text pool (data/tiny/lm_text.txt, sentences no
 # utterance speaks), as a KenLM trie binary, with models/lm/train_lm.py. Skipped when the binary exists.
-# Overrides: DATA_DIR (data/tiny), LM_ORDER (3).
+# Overrides: DATA_DIR (data/tiny), LM_ORDER (4).
 set -e
 cd "$(dirname "$0")/../.."
 
@@ -14,7 +14,7 @@ if [ -s "$LM_PATH" ]; then
 fi
 python models/lm/train_lm.py \
     --text_path "$DATA_DIR/lm_text.txt" \
-    --order "${LM_ORDER:-3}" \
+    --order "${LM_ORDER:-4}" \
     --arpa_path "$DATA_DIR/lm.arpa" \
     --binary_path "$LM_PATH" \
     --data_structure trie \

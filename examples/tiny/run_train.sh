@@ -2,8 +2,8 @@
 # Tiny example, training: a small DeepSpeech2 (80 fbank, 2 conv, 3 x BiGRU-256) on data/tiny, sized
 # for a 2-core CPU. Resumes from checkpoints/params.latest when a run was interrupted; does nothing
 # when the last pass's checkpoint exists (delete the checkpoints to retrain).
-# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (10), BATCH_SIZE (16),
-#   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (1e-3), LR_DECAY (0.9), NUM_PROC_DATA (1),
+# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (6), BATCH_SIZE (16),
+#   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (2e-3), LR_DECAY (0.8), NUM_PROC_DATA (1),
 #   NUM_THREADS (2), USE_GPU (False), TRAINER_COUNT (1), AUGMENT_CONF (conf/augmentation.config).
 #   On a GPU: USE_GPU=True BATCH_SIZE=64 RNN_SIZE=1024 NUM_PROC_DATA=8 bash examples/tiny/run_train.sh
 set -e
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 
 DATA_DIR=${DATA_DIR:-data/tiny}
 CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
-NUM_PASSES=${NUM_PASSES:-10}
+NUM_PASSES=${NUM_PASSES:-6}
 LAST_PASS=$CKPT_DIR/params.pass-$((NUM_PASSES - 1))
 
 if [ -d "$LAST_PASS" ]; then
@@ -37,8 +37,8 @@ python train.py "${RESUME[@]}" \
     --specgram_type fbank \
     --num_iter_print 10 \
     --save_every 100 \
-    --learning_rate "${LEARNING_RATE:-1e-3}" \
-    --lr_decay "${LR_DECAY:-0.9}" \
+    --learning_rate "${LEARNING_RATE:-2e-3}" \
+    --lr_decay "${LR_DECAY:-0.8}" \
     --max_duration 27.0 \
     --min_duration 0.0 \
     --test_off False \

@@ -1,0 +1,55 @@
+"""The corpus languages: what each one plugs into the shared plan / synthesis / post-processing path.
+
+English: book sentences, a word vocabulary, espeak-ng + flite + piper voices (Festival held out), an LM text of
+plain sentences. Mandarin: HSK and fortune sentences as pinyin, a character inventory ranked on the modern HSK
+text, espeak-ng's pinyin voice (variants held out), an LM text with the characters separated by spaces (DS2's
+Mandarin LM format, for a character-level KenLM).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from data.synth.text_sources import Sentence, book_sentences
+from data.synth.text_sources_zh import mandarin_sentences
+from data.synth.voices import Voice, festival_voices, mandarin_heldout_voices, mandarin_seen_voices, seen_voices
+
+
+@dataclass(frozen=True)
+class Language:
+    """Everything language-specific about a corpus; the defaults apply when the matching flag is not given."""
+
+    code: str
+    sentences: Callable[[str, int, int], list[Sentence]]  # (text cache folder, min length, max length)
+    tokenize: Callable[[str], list[str]]  # the units of --vocab_size and of the length limits
+    ranking_source: str | None  # sentence source whose token counts rank the vocabulary (None: all)
+    seen_voices: Callable[[str], list[Voice]]  # engine -> training/dev/test voices
+    heldout_voices: Callable[[], list[Voice]]
+    engine_weights: str
+    vocab_size: int
+    min_length: int
+    max_length: int
+    chars_per_second: float  # transcript characters a second at tempo 1.0, for planning hours
+    lm_line: Callable[[str], str]  # transcript -> line of lm_text.txt
+
+
+def _characters(text: str) -> list[str]:
+    return list(text)
+
+
+def _spaced_characters(text: str) -> str:
+    return " ".join(text)
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+LANGUAGES = {
+    "en": Language("en", book_sentences, str.split, None, seen_voices, festival_voices,
+                   "espeak:0.35,flite:0.3,piper:0.35", vocab_size=6000, min_length=4, max_length=18,
+                   chars_per_second=17.5, lm_line=_identity),
+    "zh": Language("zh", lambda cache, low, high: mandarin_sentences(low, high), _characters, "hsk",
+                   mandarin_seen_voices, mandarin_heldout_voices, "espeak:1", vocab_size=800, min_length=4,
+                   max_length=20, chars_per_second=4.3, lm_line=_spaced_characters),
+}
