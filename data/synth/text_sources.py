@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
+from typing import Callable
 
 from data.synth.normalize_text import expand_abbreviations, normalize_transcript, plain_typography, spoken_form
 
@@ -103,16 +104,22 @@ def book_sentences(cache_dir: str, min_words: int = 4, max_words: int = 18) -> l
     return sentences
 
 
-def restrict_vocabulary(sentences: list[Sentence], vocab_size: int) -> tuple[list[Sentence], list[str]]:
-    """Keep the sentences whose words are all among the ``vocab_size`` most frequent words of ``sentences``.
+def restrict_vocabulary(sentences: list[Sentence], vocab_size: int, tokenize: Callable[[str], list[str]] = str.split,
+                        ranking_source: str | None = None) -> tuple[list[Sentence], list[str]]:
+    """Keep the sentences whose tokens are all among the ``vocab_size`` most frequent tokens.
 
     A moderate, closed vocabulary lets a small model and a small LM cover the test text; 0 keeps everything.
-    Returns the kept sentences (order preserved) and the vocabulary (most frequent first, ties alphabetical).
+    Tokens are ``tokenize(text)``: words for English, characters for Mandarin. They are ranked by their counts in
+    all ``sentences``, or only in those of ``ranking_source`` (e.g. modern Mandarin ranks the characters while
+    classical text may still use them). Returns the kept sentences (order preserved) and the vocabulary (most
+    frequent first, ties by token).
     """
-    counts = collections.Counter(word for sentence in sentences for word in sentence.text.split())
-    ranked = sorted(counts, key=lambda word: (-counts[word], word))
+    counts = collections.Counter(token for sentence in sentences
+                                 if ranking_source is None or sentence.source == ranking_source
+                                 for token in tokenize(sentence.text))
+    ranked = sorted(counts, key=lambda token: (-counts[token], token))
     if vocab_size <= 0:
         return list(sentences), ranked
     vocabulary = set(ranked[:vocab_size])
-    kept = [s for s in sentences if all(word in vocabulary for word in s.text.split())]
+    kept = [s for s in sentences if all(token in vocabulary for token in tokenize(s.text))]
     return kept, ranked[:vocab_size]

@@ -5,6 +5,10 @@ flite and piper have few speakers, so each is also "morphed" into pseudo-speaker
 shift of pitch and formants, as a shorter or longer vocal tract would give). Held-out voices: every installed
 English Festival voice. flite's kal/kal16/slt are the same speakers as Festival's kal_diphone and slt HTS voices,
 so they are used nowhere (awb_time is a limited-domain clock voice).
+
+Mandarin has one engine here: espeak-ng's ``cmn-latn-pinyin`` voice, read tone-numbered pinyin (no Mandarin voice
+exists for flite, Festival in Debian or piper on PyPI). Its seen speakers are the English variants, each also
+morphed; six other variants are the held-out speakers.
 """
 from __future__ import annotations
 
@@ -21,6 +25,11 @@ ESPEAK_ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbc
                   "en-us-nyc")
 ESPEAK_VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "klatt", "klatt2", "klatt3",
                    "Andy", "Annie", "belinda", "david", "linda", "paul", "steph", "travis")
+ESPEAK_MANDARIN = "cmn-latn-pinyin"
+ESPEAK_MANDARIN_HELD_OUT_VARIANTS = ("m8", "f5", "klatt4", "iven", "edward", "Mike")
+# espeak-ng counts each pinyin syllable as a word: 185 "words" a minute is ~4.4 syllables a second at tempo 1.0.
+ESPEAK_WORDS_PER_MINUTE = {ESPEAK_MANDARIN: 185}
+ESPEAK_DEFAULT_WORDS_PER_MINUTE = 165
 FLITE_VOICES = ("awb", "rms")
 FLITE_HELD_OUT_TWINS = ("kal", "kal16", "slt", "awb_time")
 PIPER_VOICES = ("joe",)
@@ -61,6 +70,18 @@ def seen_voices(engine: str) -> list[Voice]:
     if engine == "festival":
         return []
     raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
+
+
+def mandarin_seen_voices(engine: str) -> list[Voice]:
+    """The Mandarin training/dev/test voices of one engine: espeak-ng's pinyin voice x variants x morphs."""
+    if engine != "espeak":
+        return []
+    return [Voice("espeak", f"{ESPEAK_MANDARIN}+{variant}", morph) for variant in ESPEAK_VARIANTS for morph in MORPHS]
+
+
+def mandarin_heldout_voices() -> list[Voice]:
+    """The Mandarin held-out speakers: espeak-ng variants no seen voice uses."""
+    return [Voice("espeak", f"{ESPEAK_MANDARIN}+{variant}") for variant in ESPEAK_MANDARIN_HELD_OUT_VARIANTS]
 
 
 def festival_voices() -> list[Voice]:
@@ -148,7 +169,8 @@ def speak(voice: Voice, text: str, tempo: float, pitch: float) -> tuple[np.ndarr
         with open(text_path, "w", encoding="utf-8") as handle:
             handle.write(text + "\n")
         if voice.engine == "espeak":
-            words_per_minute = str(int(round(165 * speed)))
+            base_rate = ESPEAK_WORDS_PER_MINUTE.get(voice.name.split("+")[0], ESPEAK_DEFAULT_WORDS_PER_MINUTE)
+            words_per_minute = str(int(round(base_rate * speed)))
             _run(["espeak-ng", "-v", voice.name, "-s", words_per_minute, "-p", str(int(50 + 20 * pitch)),
                   "-w", out, "-f", text_path], what)
         elif voice.engine == "flite":

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tiny example, data stage: synthesise the ~1 hour English corpus into data/tiny, then build the
 # vocabulary and the feature mean/std. Steps whose outputs exist are skipped (delete them to redo).
-# Overrides: DATA_DIR (data/tiny), HOURS (1.0), SEED (0), NUM_WORKERS (2), SPECGRAM_TYPE (fbank), NUM_SAMPLES (2000).
+# Overrides: DATA_DIR (data/tiny), HOURS (1.0), SEED (0), NUM_WORKERS (2), SPECGRAM_TYPE (fbank), NUM_SAMPLES (2000),
+#   CORPUS_LANG (en; zh for examples/tiny_zh).
 set -e
 cd "$(dirname "$0")/../.."
 
@@ -23,7 +24,7 @@ else
         --hours "$HOURS" \
         --seed "$SEED" \
         --num_workers "$NUM_WORKERS" \
-        --lang en || fail "synthesising the corpus"
+        --lang "${CORPUS_LANG:-en}" || fail "synthesising the corpus"
 fi
 
 # build vocabulary

@@ -4,7 +4,7 @@
 # per-utterance results to logs/test.<split>.<method>.jsonl; bench/tiny_accuracy.py tabulates them.
 # ALPHA/BETA come from logs/tuned_params.sh (run_tune.sh) when it exists, else DS2's 2.5/0.3.
 # Overrides: DATA_DIR, CKPT_DIR, LOG_DIR, ALPHA, BETA, BEAM_SIZE (500), NUM_PROC_BSEARCH (2),
-#   SPLITS ("test test-heldout"), METHODS ("ctc_greedy ctc_beam_search").
+#   SPLITS ("test test-heldout"), METHODS ("ctc_greedy ctc_beam_search"), ERROR_RATE_TYPE (wer; cer for Mandarin).
 set -e
 cd "$(dirname "$0")/../.."
 
@@ -28,7 +28,7 @@ for split in ${SPLITS:-test test-heldout}; do
             --cutoff_top_n 40 \
             --use_gpu "${USE_GPU:-False}" \
             --decoding_method "$method" \
-            --error_rate_type wer \
+            --error_rate_type "${ERROR_RATE_TYPE:-wer}" \
             --test_manifest "$DATA_DIR/manifest.$split" \
             --lang_model_path "$DATA_DIR/lm.klm" \
             --model_path "$CKPT_DIR/params.latest" \

@@ -2,7 +2,8 @@
 # Tiny example, tuning: grid search of beam search's alpha (LM weight) and beta (word bonus) on the dev
 # split. Writes logs/tune.csv, logs/tune_surface.png and logs/tuned_params.sh (read by run_test.sh).
 # Overrides: DATA_DIR, CKPT_DIR, LOG_DIR (examples/tiny/logs), BEAM_SIZE (100), NUM_ALPHAS (7),
-#   NUM_BETAS (6), ALPHA_FROM (0.5), ALPHA_TO (3.5), BETA_FROM (0.0), BETA_TO (3.0), NUM_PROC_BSEARCH (2).
+#   NUM_BETAS (6), ALPHA_FROM (0.5), ALPHA_TO (3.5), BETA_FROM (0.0), BETA_TO (3.0), NUM_PROC_BSEARCH (2),
+#   ERROR_RATE_TYPE (wer; cer for Mandarin).
 set -e
 cd "$(dirname "$0")/../.."
 
@@ -25,7 +26,7 @@ python tools/tune.py \
     --cutoff_prob 1.0 \
     --cutoff_top_n 40 \
     --use_gpu "${USE_GPU:-False}" \
-    --error_rate_type wer \
+    --error_rate_type "${ERROR_RATE_TYPE:-wer}" \
     --tune_manifest "$DATA_DIR/manifest.dev" \
     --lang_model_path "$DATA_DIR/lm.klm" \
     --model_path "$CKPT_DIR/params.latest" \
