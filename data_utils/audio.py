@@ -334,7 +334,8 @@ class AudioSegment:
         self._set(signal.fftconvolve(self._samples, impulse, mode="full")[:self.num_samples])
 
     def convolve_and_normalize(self, impulse_segment: "AudioSegment", allow_resample: bool = False) -> None:
-        """Convolve, then restore the original RMS level."""
+        """Convolve, then restore the original RMS level (digital silence stays silent)."""
         level = self.rms_db
         self.convolve(impulse_segment, allow_resample=allow_resample)
-        self.normalize(level)
+        if not math.isinf(level):
+            self.normalize(level)

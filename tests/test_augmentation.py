@@ -30,8 +30,12 @@ def tone(duration: float = 1.0, level: float = 0.1, seed: int = 0) -> AudioSegme
     return AudioSegment(level * samples / np.max(np.abs(samples)), RATE)
 
 
+def entry(kind: str, params: dict, prob: float = 1.0) -> dict:
+    return {"type": kind, "params": params, "prob": prob}
+
+
 def pipeline(kind: str, params: dict, prob: float = 1.0, seed: int = 0) -> AugmentationPipeline:
-    return AugmentationPipeline(json.dumps([{"type": kind, "params": params, "prob": prob}]), seed)
+    return AugmentationPipeline(json.dumps([entry(kind, params, prob)]), seed)
 
 
 def clip_manifest(tmp_path, name: str, clips: list[np.ndarray]) -> str:
@@ -112,6 +116,17 @@ def test_impulse_equals_direct_convolution_at_the_original_level(tmp_path):
     assert segment.num_samples == clean.shape[0]
     np.testing.assert_allclose(segment.samples, expected, atol=1e-4 * np.max(np.abs(expected)))
     assert segment.rms_db == pytest.approx(10 * np.log10(np.mean(clean ** 2)), abs=0.01)
+
+
+def test_silence_stays_silent_through_noise_and_impulse(tmp_path):
+    rng = np.random.default_rng(4)
+    impulses = clip_manifest(tmp_path, "impulse", [rng.standard_normal(800)])
+    noises = clip_manifest(tmp_path, "noise", [rng.standard_normal(RATE)])
+    config = [entry("impulse", {"impulse_manifest_path": impulses}),
+              entry("noise", {"min_snr_dB": 10, "max_snr_dB": 10, "noise_manifest_path": noises})]
+    segment = AudioSegment(np.zeros(RATE, dtype=np.float32), RATE)
+    AugmentationPipeline(json.dumps(config)).transform_audio(segment)
+    assert not np.any(segment.samples)
 
 
 @pytest.mark.parametrize("level", [0.06, 0.5])  # about 11 dB below and 7 dB above the target
@@ -277,10 +292,6 @@ def test_espeak_fallback_speech_for_babble():
     speech = espeak_speech(RATE)
     assert len(speech) >= 3
     assert all(len(s) > RATE // 2 and np.sqrt(np.mean(s ** 2)) > 1e-3 for s in speech)
-
-
-def entry(kind: str, params: dict, prob: float = 1.0) -> dict:
-    return {"type": kind, "params": params, "prob": prob}
 
 
 SHIFT = {"min_shift_ms": -5, "max_shift_ms": 5}

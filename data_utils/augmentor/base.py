@@ -7,6 +7,7 @@ import random
 import numpy as np
 
 from data_utils.manifest import read_manifest
+from data_utils.utility import is_tar_path
 
 
 class AugmentorBase:
@@ -43,6 +44,6 @@ def read_clip_manifest(manifest_path: str) -> list[dict]:
         raise ValueError(f"{manifest_path}: the manifest has no entries")
     for entry in entries:
         path = entry["audio_filepath"]
-        if not path.startswith("tar:") and not os.path.isfile(path):
+        if not is_tar_path(path) and not os.path.isfile(path):
             raise ValueError(f"{manifest_path}:{entry['line_no']}: audio file {path} does not exist")
     return entries
