@@ -9,13 +9,13 @@ Everything is checked when the pipeline is built (unknown types, missing, extra 
 probabilities outside [0, 1], out-of-range values, empty or broken noise/impulse manifests), so a bad
 config fails before training starts, with an error naming the entry.
 
-Seeding: all augmentors draw from one ``random.Random`` (the type ``AudioSegment`` takes). Data-loading workers must not share a
-stream: build the pipeline once and call ``reseed((seed, epoch, worker_id))`` in each worker, so a run is
-reproducible from ``--seed`` and no two workers (or epochs) repeat each other's draws.
+Seeding: all augmentors draw from one ``random.Random`` (the type ``AudioSegment`` takes), restarted by
+``reseed(seed)`` from an int or a tuple of ints. Data workers must never share a stream: the data provider
+(data_utils/data.py) calls ``reseed((seed, pass, utterance index))`` before each utterance, so a run is
+reproducible from ``--seed`` whatever the number of workers, and no two utterances or passes repeat draws.
 """
 from __future__ import annotations
 
-import random
 import inspect
 import json
 import random
