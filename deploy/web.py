@@ -108,7 +108,8 @@ class WebFrontEnd:
             return None
         return message
 
-    async def _signal(self, message, expected: str) -> dict:
+    @staticmethod
+    def _signal(message, expected: str) -> dict:
         """The JSON control message ``expected`` ("start" or "end"); RequestError for anything else."""
         if message.type != WSMsgType.TEXT:
             raise RequestError(f"expected a JSON {{\"signal\": \"{expected}\"}} message, got binary data")
@@ -124,7 +125,7 @@ class WebFrontEnd:
     async def _stream_session(self, ws: web.WebSocketResponse, peer: str) -> None:
         """Utterances until the client closes: start, PCM chunks, end -> finished."""
         while (message := await self._receive(ws)) is not None:
-            start = await self._signal(message, "start")
+            start = self._signal(message, "start")
             sample_rate = start.get("sample_rate", 16000)
             if not isinstance(sample_rate, int) or not 8000 <= sample_rate <= MAX_STREAM_SAMPLE_RATE:
                 raise RequestError(f"sample_rate must be an integer 8000..{MAX_STREAM_SAMPLE_RATE}, got {sample_rate!r}")
@@ -138,7 +139,7 @@ class WebFrontEnd:
             if message is None:
                 logger.info("ws %s closed before sending 'end'", peer)
                 return
-            await self._signal(message, "end")
+            self._signal(message, "end")
             data = bytes(pcm)
             result = await self.service.recognize(lambda: AudioSegment.from_pcm(data, sample_rate), "ws", peer)
             await ws.send_json({"status": "ok", "signal": "finished", "result": result.text,

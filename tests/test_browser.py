@@ -18,8 +18,8 @@ import pytest
 import soundfile
 
 from data_utils.audio import AudioSegment
-from model_fixture import infer_transcript, server_flags, tiny_model  # noqa: F401  (tiny_model: the fixture)
 from deploy.server_process import running_servers
+from model_fixture import infer_transcript, server_flags, tiny_model  # noqa: F401  (tiny_model: the fixture)
 
 CHROMIUM = shutil.which("chromium")
 HOLD_SECONDS = 2.5

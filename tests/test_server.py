@@ -14,10 +14,10 @@ import soundfile
 import infer
 from data_utils.audio import AudioSegment
 from deploy import demo_client
+from deploy.server_process import running_servers
 from model_fixture import infer_transcript, server_flags, tiny_model  # noqa: F401  (tiny_model: the fixture)
 from model_utils.checkpoint import explicit_flags
 from model_utils.recognizer import Recognizer
-from deploy.server_process import running_servers
 
 MAX_SECONDS = 5
 READ_TIMEOUT = 1.0
@@ -111,8 +111,8 @@ def tcp_exchange(port: int, payload: bytes, close_write: bool = True) -> tuple[b
     return reply, time.monotonic() - start
 
 
-def test_bad_tcp_requests_are_refused_and_logged(server, tiny_model):  # noqa: F811
-    too_long = (MAX_SECONDS * 16000 * 2 + 2)
+def test_bad_tcp_requests_are_refused_and_logged(server, tiny_model, capsys):  # noqa: F811
+    too_long = MAX_SECONDS * 16000 * 2 + 2
     cases = {
         "length prefix -5": struct.pack(">i", -5),
         "length prefix 0": struct.pack(">i", 0),
@@ -130,7 +130,8 @@ def test_bad_tcp_requests_are_refused_and_logged(server, tiny_model):  # noqa: F
     assert reply == b"" and READ_TIMEOUT <= elapsed < READ_TIMEOUT + 5
     assert f"nothing received for {READ_TIMEOUT:g} s" in server.log()
     good = tiny_model["entries"][0]["audio_filepath"]
-    assert demo_client.recognize_pcm("127.0.0.1", server.tcp_port, pcm16(good)) is not None
+    assert demo_client.recognize_pcm("127.0.0.1", server.tcp_port, pcm16(good)) == infer_transcript(
+        tiny_model, good, capsys)
     assert server.alive()
 
 
