@@ -23,6 +23,7 @@ import paddle
 import paddle.distributed as dist
 from tqdm import tqdm
 
+from data_utils.augmentor.augmentation import AugmentationConfigError
 from data_utils.data import SHUFFLE_METHODS, SpeechBatchSampler, SpeechDataset
 from data_utils.featurizer.text_featurizer import load_vocabulary
 from model_utils.checkpoint import CheckpointError, explicit_flags, load_checkpoint
@@ -190,8 +191,11 @@ def main(argv: list[str] | None = None) -> list[dict] | int:
         raise FileNotFoundError(f"{args.augment_conf_path}: no such augmentation config (--augment_conf_path)")
     with open(args.augment_conf_path, encoding="utf-8") as handle:
         augmentation = handle.read()
-    train_set = build_dataset(args, model, args.train_manifest, augmentation,
-                              min_duration=args.min_duration, max_duration=args.max_duration)
+    try:
+        train_set = build_dataset(args, model, args.train_manifest, augmentation,
+                                  min_duration=args.min_duration, max_duration=args.max_duration)
+    except AugmentationConfigError as err:
+        raise AugmentationConfigError(f"{args.augment_conf_path}: {err}") from None
     resumed = checkpoint is not None and checkpoint.state is not None
     sortagrad = checkpoint.state["sampler"]["sortagrad"] if resumed else \
         args.use_sortagrad and checkpoint is None

@@ -1,7 +1,7 @@
 """The data provider: featurized utterances, DS2's batch orders, padding, and worker-process loading.
 
 Per utterance (inside DataLoader worker processes): read audio -> waveform augmentation -> featurize
--> mean/std normalisation -> feature augmentation (SpecAugment, so masks sit at the mean) -> token ids.
+-> feature augmentation (SpecAugment, masks filled with the matrix mean) -> mean/std normalisation -> token ids.
 
 Batch orders (``SpeechBatchSampler``), each a deterministic function of (seed, pass):
 
@@ -164,8 +164,8 @@ class SpeechDataset(paddle.io.Dataset):
             features = self.audio_featurizer.featurize(segment)
         except (AudioError, OSError, ValueError) as err:
             raise BadUtteranceError(f"{where}: {err}") from None
-        features = self.normalizer.apply(features)
         features = self.augmentation.transform_feature(features)
+        features = self.normalizer.apply(features)
         self._check_frames(where, len(features), tokens)
         return features.astype(np.float32, copy=False), tokens
 
