@@ -77,6 +77,9 @@ def test_three_protocols_give_infer_py_transcripts(servers, tiny_model, tmp_path
     stereo = tmp_path / "stereo.wav"
     soundfile.write(stereo, np.stack([audio.samples, audio.samples], axis=1), 22050, subtype="PCM_16")
     expected_stereo = infer_transcript(tiny_model, str(stereo), capsys)
+    flac = tmp_path / "mono.flac"
+    soundfile.write(flac, audio.samples, 22050, format="FLAC")
+    expected_flac = infer_transcript(tiny_model, str(flac), capsys)
 
     assert demo_client.recognize_pcm("127.0.0.1", server.tcp_port, pcm16(wav)) == expected
     assert demo_client.recognize_pcm("127.0.0.1", ds2_server.tcp_port, demo_client.file_pcm(wav, 4)) == expected
@@ -88,6 +91,7 @@ def test_three_protocols_give_infer_py_transcripts(servers, tiny_model, tmp_path
             status, reply = await http_recognize(session, server.http_url, stereo.read_bytes())
             assert status == 200 and reply["text"] == expected_stereo
             assert reply["duration"] == pytest.approx(audio.duration, abs=1e-3) and reply["latency_ms"] > 0
+            assert (await http_recognize(session, server.http_url, flac.read_bytes()))[1]["text"] == expected_flac
             finished = await ws_recognize(session, server.ws_url, pcm16(wav))
             assert finished["signal"] == "finished" and finished["result"] == expected
             async with session.get(server.http_url + "/healthz") as response:
