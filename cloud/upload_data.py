@@ -27,7 +27,6 @@ from data_utils.utility import is_tar_path, read_tar_member
 from utils.utility import add_arguments, atomic_write, print_arguments
 
 TAR_BLOCK = 512
-SHARED_MODE = 0o644  # shards and manifests are read by training jobs that may run as another user
 
 
 def member_size(num_bytes: int) -> int:
@@ -73,8 +72,6 @@ class ShardWriter:
         if self._stack is not None:
             self._stack.__exit__(*exc_info)
             self._stack, self._tar = None, None
-            if exc_info[0] is None:
-                os.chmod(self.paths[-1], SHARED_MODE)
 
     def __enter__(self) -> "ShardWriter":
         return self
@@ -133,7 +130,6 @@ def main() -> None:
             prefix = os.path.join(args.out_dir, os.path.basename(out_path))
             entries = pack_manifest(in_path, prefix, int(args.shard_size_mb * 2 ** 20), node_dir)
             write_manifest(out_path, entries)
-            os.chmod(out_path, SHARED_MODE)
             print(f"{in_path}: {len(entries)} utterances -> {out_path}")
     except (OSError, ValueError) as err:
         sys.exit(f"upload_data.py: {err}")
