@@ -23,15 +23,38 @@ struct Node {
   float b_cur = -kFloatInf;
   float nb_cur = -kFloatInf;
   float score = -kFloatInf;    // log_sum_exp(b_prev, nb_prev) (+ LM scores)
-  double lm_logp = 0.0;        // log10 LM prob of the token this node completes (word LMs: space nodes only)
   int32_t character = kRootCharacter;
   int32_t parent = kNone;
   int32_t first_child = kNone;
   int32_t next_sibling = kNone;
+  int32_t prev_sibling = kNone;
+  bool active = true;                       // in the current list of prefixes
+  uint64_t child_mask = 0;                  // tokens of the children, as bits (vocabularies under 64 tokens)
+  uint64_t allowed = ~uint64_t{0};          // word LMs: tokens the trie accepts after this node, as bits
+  double lm_logp = 0.0;                     // log10 LM prob of the token this node completes
   int32_t dict_state = Scorer::kDictStart;  // word LMs: character-trie state
   int32_t context = 0;                      // word LMs: node holding the LM state before the current word
   int32_t oov_distance = kNoOov;            // character LMs: tokens back to the latest OOV token (0: this one)
-  bool active = true;                       // in the current list of prefixes
+};
+
+// A prefix that would join the list this frame. It is only made a node if it makes the beam, which spares creating
+// and freeing the many extensions that fall out at once. Its score is final: a new prefix gets one term per frame.
+struct Candidate {
+  float score;
+  int32_t parent;
+  int32_t character;
+  int32_t node;  // its inactive node, or kNone for a new one
+  int32_t dict_state;
+  int32_t oov_distance;
+  double lm_logp;
+  lm::ngram::State state;
+};
+
+// An entry of the end-of-frame selection: an old prefix (ref >= 0, its node) or a candidate (ref = -1 - index).
+struct Ranked {
+  float score;
+  int32_t character;
+  int32_t ref;
 };
 
 void check_probs(const float *probs, size_t num_frames, size_t num_classes, const std::vector<std::string> &vocabulary,
@@ -57,7 +80,8 @@ class BeamSearch {
       : vocabulary_(vocabulary), beam_size_(beam_size), cutoff_prob_(cutoff_prob), cutoff_top_n_(cutoff_top_n),
         scorer_(scorer), blank_(static_cast<int>(vocabulary.size())),
         space_id_(static_cast<int>(std::find(vocabulary.begin(), vocabulary.end(), " ") - vocabulary.begin())),
-        char_lm_(scorer && scorer->is_character_based()), word_lm_(scorer && !scorer->is_character_based()) {
+        char_lm_(scorer && scorer->is_character_based()), word_lm_(scorer && !scorer->is_character_based()),
+        use_masks_(vocabulary.size() < 64) {
     if (space_id_ >= blank_) space_id_ = -2;
     if (scorer_) {
       alpha_ = scorer_->alpha;
@@ -69,15 +93,12 @@ class BeamSearch {
   BeamResults decode(const float *probs, size_t num_frames, size_t num_classes);
 
  private:
-  bool precedes(int32_t a, int32_t b) const {  // DS2's prefix order: higher score first, ties by token
-    const Node &x = nodes_[a], &y = nodes_[b];
-    return x.score == y.score ? x.character < y.character : x.score > y.score;
-  }
   int32_t find_child(int32_t parent, int c) const;
-  int32_t extend(int32_t parent, int c);
-  int32_t new_node(int32_t parent, int c);
+  void extend(int32_t parent, int c, float log_p, float floor);
+  float with_lm(float log_p, int c, double lm_logp) const;
+  int32_t make_node(const Candidate &candidate);
   void release(int32_t node);
-  void add_extension(int32_t child, int c, float log_p);
+  void select(std::vector<int32_t> *prefixes);
   void score_final_words(const std::vector<int32_t> &prefixes);
   BeamResults results(std::vector<int32_t> &prefixes) const;
 
@@ -89,80 +110,115 @@ class BeamSearch {
   const int blank_;
   int space_id_;
   const bool char_lm_, word_lm_;
+  const bool use_masks_;
   double alpha_ = 0.0, beta_ = 0.0;
   int32_t max_order_ = 0;
 
   std::vector<Node> nodes_;
   std::vector<lm::ngram::State> states_;  // LM state after each node (word LMs: root and space nodes)
   std::vector<int32_t> free_;
-  std::vector<int32_t> activated_;        // prefixes that joined the list during this frame
+  std::vector<Candidate> candidates_;
+  std::vector<Ranked> ranked_;
 };
 
+// DS2's prefix order: higher score first, ties by token.
+inline bool precedes(const Ranked &x, const Ranked &y) {
+  return x.score == y.score ? x.character < y.character : x.score > y.score;
+}
+
 int32_t BeamSearch::find_child(int32_t parent, int c) const {
+  if (use_masks_ && !((nodes_[parent].child_mask >> c) & 1)) return kNone;
   for (int32_t n = nodes_[parent].first_child; n != kNone; n = nodes_[n].next_sibling) {
     if (nodes_[n].character == c) return n;
   }
   return kNone;
 }
 
-int32_t BeamSearch::new_node(int32_t parent, int c) {
-  int32_t n;
-  if (!free_.empty()) {
-    n = free_.back();
-    free_.pop_back();
-    nodes_[n] = Node();
-  } else {
-    n = static_cast<int32_t>(nodes_.size());
-    nodes_.emplace_back();
-    if (scorer_) states_.emplace_back();
+// The LM's share of an extension by token c, added as DS2 adds it (in double, stored in float).
+float BeamSearch::with_lm(float log_p, int c, double lm_logp) const {
+  if (char_lm_ || (word_lm_ && c == space_id_)) {
+    log_p = static_cast<float>(log_p + lm_logp * alpha_);
+    log_p = static_cast<float>(log_p + beta_);
   }
-  Node &node = nodes_[n];
-  node.character = c;
-  node.parent = parent;
-  node.next_sibling = nodes_[parent].first_child;
-  nodes_[parent].first_child = n;
-  node.context = nodes_[parent].context;
-  return n;
+  return log_p;
 }
 
-// DS2's PathTrie::get_path_trie: the child for token c, reactivated or created; kNone when the word LM's vocabulary
-// has no word spelled so. Like DS2's FST matcher, a refused token right after a word's space sends that space node
-// back to the trie's start, so it refuses one token and accepts word starts afterwards.
-int32_t BeamSearch::extend(int32_t parent, int c) {
-  int32_t n = find_child(parent, c);
+// Extend prefix `parent` by token c with log prob log_p (DS2's get_path_trie and the nb update): an active child
+// collects the term; otherwise, unless the word LM's trie refuses the spelling, a candidate is queued when its score
+// can reach `floor`. Like DS2's FST matcher, a refused token right after a word's space sends that space node back to
+// the trie's start, so it refuses one token and accepts word starts afterwards.
+void BeamSearch::extend(int32_t parent, int c, float log_p, float floor) {
+  const int32_t n = find_child(parent, c);
   if (n != kNone) {
-    if (!nodes_[n].active) {
-      Node &node = nodes_[n];
-      node.active = true;
-      node.b_prev = node.nb_prev = node.b_cur = node.nb_cur = -kFloatInf;
-      activated_.push_back(n);
+    Node &child = nodes_[n];
+    const float term = with_lm(log_p, c, child.lm_logp);
+    if (child.active) {
+      child.nb_cur = log_sum_exp(child.nb_cur, term);
+    } else if (!(term < floor)) {
+      candidates_.push_back({term, parent, c, n, child.dict_state, child.oov_distance, child.lm_logp, {}});
     }
-    return n;
+    return;
   }
-  int32_t dict_state = Scorer::kDictStart;
+  Candidate candidate{-kFloatInf, parent, c, kNone, Scorer::kDictStart, kNoOov, 0.0, {}};
   if (word_lm_) {
-    int32_t &state = nodes_[parent].dict_state;
-    dict_state = scorer_->dict_next(state, c);
-    if (dict_state == Scorer::kNoState) {
-      if (state == Scorer::kDictFinal) state = Scorer::kDictStart;
-      return kNone;
+    Node &before = nodes_[parent];
+    const bool maybe = !use_masks_ || ((before.allowed >> c) & 1);
+    candidate.dict_state = maybe ? scorer_->dict_next(before.dict_state, c) : Scorer::kNoState;
+    if (candidate.dict_state == Scorer::kNoState) {
+      if (before.dict_state == Scorer::kDictFinal) {
+        before.dict_state = Scorer::kDictStart;
+        before.allowed = scorer_->dict_allowed(Scorer::kDictStart);
+      }
+      return;
     }
-  }
-  n = new_node(parent, c);
-  Node &node = nodes_[n];
-  node.dict_state = dict_state;
-  if (word_lm_ && c == space_id_) {
-    const Node &before = nodes_[parent];
-    node.context = n;
-    node.lm_logp = scorer_->base_score(states_[before.context],
-                                       static_cast<lm::WordIndex>(scorer_->dict_word(before.dict_state)), &states_[n]);
+    if (c == space_id_) {
+      const int64_t word = scorer_->dict_word(before.dict_state);
+      candidate.lm_logp =
+          scorer_->base_score(states_[before.context], static_cast<lm::WordIndex>(word), &candidate.state);
+    }
   } else if (char_lm_) {
     const lm::WordIndex word = scorer_->token_word(c);
-    node.oov_distance = word == 0 ? 0 : std::min(nodes_[parent].oov_distance + 1, kNoOov);
-    const float logp = scorer_->base_score(states_[parent], word, &states_[n]);
-    node.lm_logp = node.oov_distance < max_order_ ? kOovScore : logp;
+    candidate.oov_distance = word == 0 ? 0 : std::min(nodes_[parent].oov_distance + 1, kNoOov);
+    const float logp = scorer_->base_score(states_[parent], word, &candidate.state);
+    candidate.lm_logp = candidate.oov_distance < max_order_ ? kOovScore : logp;
   }
-  activated_.push_back(n);
+  candidate.score = with_lm(log_p, c, candidate.lm_logp);
+  if (!(candidate.score < floor)) candidates_.push_back(candidate);
+}
+
+// Turn a candidate that made the beam into an active node holding its score.
+int32_t BeamSearch::make_node(const Candidate &candidate) {
+  int32_t n = candidate.node;
+  if (n == kNone) {
+    if (!free_.empty()) {
+      n = free_.back();
+      free_.pop_back();
+      nodes_[n] = Node();
+    } else {
+      n = static_cast<int32_t>(nodes_.size());
+      nodes_.emplace_back();
+      if (scorer_) states_.emplace_back();
+    }
+    Node &node = nodes_[n];
+    Node &parent = nodes_[candidate.parent];
+    node.character = candidate.character;
+    node.parent = candidate.parent;
+    node.next_sibling = parent.first_child;
+    if (parent.first_child != kNone) nodes_[parent.first_child].prev_sibling = n;
+    parent.first_child = n;
+    if (use_masks_) parent.child_mask |= uint64_t{1} << candidate.character;
+    node.lm_logp = candidate.lm_logp;
+    node.dict_state = candidate.dict_state;
+    node.oov_distance = candidate.oov_distance;
+    node.context = parent.context;
+    if (word_lm_) node.allowed = scorer_->dict_allowed(candidate.dict_state);
+    if (char_lm_ || (word_lm_ && candidate.character == space_id_)) states_[n] = candidate.state;
+    if (word_lm_ && candidate.character == space_id_) node.context = n;
+  }
+  Node &node = nodes_[n];
+  node.active = true;
+  node.b_prev = node.b_cur = node.nb_cur = -kFloatInf;
+  node.nb_prev = node.score = candidate.score;
   return n;
 }
 
@@ -170,102 +226,120 @@ int32_t BeamSearch::extend(int32_t parent, int c) {
 void BeamSearch::release(int32_t n) {
   nodes_[n].active = false;
   while (n != 0 && nodes_[n].first_child == kNone && !nodes_[n].active) {
-    const int32_t parent = nodes_[n].parent;
-    int32_t *link = &nodes_[parent].first_child;
-    while (*link != n) link = &nodes_[*link].next_sibling;
-    *link = nodes_[n].next_sibling;
+    Node &node = nodes_[n];
+    Node &parent = nodes_[node.parent];
+    if (node.prev_sibling != kNone) nodes_[node.prev_sibling].next_sibling = node.next_sibling;
+    else parent.first_child = node.next_sibling;
+    if (node.next_sibling != kNone) nodes_[node.next_sibling].prev_sibling = node.prev_sibling;
+    if (use_masks_) parent.child_mask &= ~(uint64_t{1} << node.character);
     free_.push_back(n);
-    n = parent;
+    n = node.parent;
   }
 }
 
-void BeamSearch::add_extension(int32_t child, int c, float log_p) {
-  if (char_lm_ || (word_lm_ && c == space_id_)) {
-    log_p = static_cast<float>(log_p + nodes_[child].lm_logp * alpha_);
-    log_p = static_cast<float>(log_p + beta_);
+// End of a frame: roll the old prefixes' sums into scores, keep the beam_size best of them and the candidates,
+// make nodes for the candidates kept, then release the old prefixes dropped (children first, so none is orphaned).
+void BeamSearch::select(std::vector<int32_t> *prefixes) {
+  ranked_.clear();
+  for (int32_t p : *prefixes) {
+    Node &node = nodes_[p];
+    node.b_prev = node.b_cur;
+    node.nb_prev = node.nb_cur;
+    node.b_cur = node.nb_cur = -kFloatInf;
+    node.score = log_sum_exp(node.b_prev, node.nb_prev);
+    ranked_.push_back({node.score, node.character, p});
   }
-  nodes_[child].nb_cur = log_sum_exp(nodes_[child].nb_cur, log_p);
+  for (size_t i = 0; i < candidates_.size(); ++i) {
+    ranked_.push_back({candidates_[i].score, candidates_[i].character, -1 - static_cast<int32_t>(i)});
+  }
+  const size_t keep = std::min(beam_size_, ranked_.size());
+  if (ranked_.size() > beam_size_) std::nth_element(ranked_.begin(), ranked_.begin() + keep, ranked_.end(), precedes);
+  prefixes->clear();
+  for (size_t i = 0; i < keep; ++i) {
+    const int32_t ref = ranked_[i].ref;
+    prefixes->push_back(ref >= 0 ? ref : make_node(candidates_[-1 - ref]));
+  }
+  for (size_t i = keep; i < ranked_.size(); ++i) {
+    if (ranked_[i].ref >= 0) release(ranked_[i].ref);
+  }
 }
 
 BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num_classes) {
   nodes_.assign(1, Node());
   nodes_[0].score = nodes_[0].b_prev = 0.0f;
+  if (word_lm_) nodes_[0].allowed = scorer_->dict_allowed(Scorer::kDictStart);
   if (scorer_) states_.assign(1, scorer_->begin_state());
-  std::vector<int32_t> prefixes{0}, next;
+  std::vector<int32_t> prefixes{0};
   std::vector<std::pair<size_t, double>> scratch;
-  std::vector<std::pair<int, float>> candidates;
+  std::vector<std::pair<int, float>> candidates, by_prob;
   std::vector<float> log_prob_of(num_classes);
+  const float lm_slack = scorer_ ? static_cast<float>(std::max(0.0, beta_)) : 0.0f;
 
   for (size_t t = 0; t < num_frames; ++t) {
     const float *row = probs + t * num_classes;
     pruned_log_probs(row, num_classes, cutoff_prob_, cutoff_top_n_, &scratch, &candidates);
+    std::fill(log_prob_of.begin(), log_prob_of.end(), -kFloatInf);
+    for (const auto &cand : candidates) log_prob_of[cand.first] = cand.second;
     const bool full_beam = prefixes.size() == beam_size_;
     float min_score = kFloatInf;
     for (int32_t p : prefixes) min_score = std::min(min_score, nodes_[p].score);
 
-    std::fill(log_prob_of.begin(), log_prob_of.end(), -kFloatInf);
-    for (const auto &cand : candidates) log_prob_of[cand.first] = cand.second;
-    const float log_prob_blank = static_cast<float>(std::log(static_cast<double>(row[blank_]) + kFloatMin));
-    // With an LM, DS2 skips every extension below this bound. It is computed from the same float log prob as the
+    // With an LM, DS2 skips every extension below lm_cutoff. It is computed from the same float log prob as the
     // extensions (DS2 mixed float and double here, so rounding could drop the weakest prefix's own blank).
-    float lm_cutoff = -kFloatInf;
-    if (scorer_ && full_beam) lm_cutoff = static_cast<float>(min_score + log_prob_blank - std::max(0.0, beta_));
-    // Without an LM, DS2 extends everything; a new prefix below this bound cannot outscore the beam's prefixes
-    // (each keeps at least its score plus the blank's), so it is not created. Results are unchanged.
-    float create_cutoff = -kFloatInf;
-    if (!scorer_ && full_beam && log_prob_of[blank_] > -kFloatInf) create_cutoff = min_score + log_prob_of[blank_];
+    const float log_prob_blank = static_cast<float>(std::log(static_cast<double>(row[blank_]) + kFloatMin));
+    const float lm_cutoff = scorer_ && full_beam ? static_cast<float>(min_score + log_prob_blank - lm_slack) : -kFloatInf;
+    // Every prefix of a full beam keeps at least its score plus the blank's, so a new prefix scoring below `floor`
+    // cannot make the beam: it is not even queued. The LM adds at most lm_slack to an extension.
+    const float floor = full_beam && log_prob_of[blank_] > -kFloatInf ? min_score + log_prob_of[blank_] : -kFloatInf;
+    const float stop = std::max(lm_cutoff, floor - lm_slack);
 
-    activated_.clear();
+    // Extension tokens (blank excluded) by decreasing probability, so each prefix stops at the first one below `stop`.
+    // The order of updates within a frame changes no sum (each accumulator gets at most two terms), except for DS2's
+    // refusal right after a word's space, so such space nodes follow DS2's token order instead.
+    by_prob.clear();
+    for (const auto &cand : candidates) {
+      if (cand.first != blank_) by_prob.push_back(cand);
+    }
+    std::stable_sort(by_prob.begin(), by_prob.end(), [](const auto &a, const auto &b) { return a.second > b.second; });
+    const float log_prob_blank_c = log_prob_of[blank_];
+
+    candidates_.clear();
     for (int32_t p : prefixes) {
-      for (const auto &cand : candidates) {
+      const float p_score = nodes_[p].score;
+      const float b_prev = nodes_[p].b_prev;
+      const int character = nodes_[p].character;
+      if (log_prob_blank_c > -kFloatInf && !(log_prob_blank_c + p_score < lm_cutoff)) {
+        nodes_[p].b_cur = log_sum_exp(nodes_[p].b_cur, log_prob_blank_c + p_score);
+      }
+      if (character >= 0 && log_prob_of[character] > -kFloatInf && !(log_prob_of[character] + p_score < lm_cutoff)) {
+        nodes_[p].nb_cur = log_sum_exp(nodes_[p].nb_cur, log_prob_of[character] + nodes_[p].nb_prev);
+      }
+      const bool ds2_order = word_lm_ && nodes_[p].dict_state == Scorer::kDictFinal;
+      const uint64_t reachable = nodes_[p].allowed | nodes_[p].child_mask;
+      for (const auto &cand : ds2_order ? candidates : by_prob) {
         const int c = cand.first;
         const float log_prob_c = cand.second;
-        const float p_score = nodes_[p].score;
-        if (log_prob_c + p_score < lm_cutoff) continue;
-        if (c == blank_) {
-          nodes_[p].b_cur = log_sum_exp(nodes_[p].b_cur, log_prob_c + p_score);
-          continue;
+        if (log_prob_c + p_score < stop) {
+          if (ds2_order) continue;
+          break;
         }
+        if (c == blank_ || (use_masks_ && !ds2_order && !((reachable >> c) & 1))) continue;
         float log_p = log_prob_c + p_score;
-        if (c == nodes_[p].character) {
-          nodes_[p].nb_cur = log_sum_exp(nodes_[p].nb_cur, log_prob_c + nodes_[p].nb_prev);
-          log_p = nodes_[p].b_prev > -kFloatInf ? log_prob_c + nodes_[p].b_prev : -kFloatInf;
-        }
-        if (log_prob_c + p_score < create_cutoff) continue;  // existing children are updated below
-        const int32_t child = extend(p, c);
-        if (child != kNone) add_extension(child, c, log_p);
+        if (c == character) log_p = b_prev > -kFloatInf ? log_prob_c + b_prev : -kFloatInf;
+        extend(p, c, log_p, floor);
       }
-      if (create_cutoff > -kFloatInf) {
+      if (!scorer_ && floor > -kFloatInf) {  // active children below `stop` still collect their term
         for (int32_t n = nodes_[p].first_child; n != kNone; n = nodes_[n].next_sibling) {
-          const Node &node = nodes_[n];
+          Node &node = nodes_[n];
           const float log_prob_c = log_prob_of[node.character];
-          const float p_score = nodes_[p].score;
-          if (!node.active || log_prob_c == -kFloatInf || !(log_prob_c + p_score < create_cutoff)) continue;
+          if (!node.active || log_prob_c == -kFloatInf || !(log_prob_c + p_score < stop)) continue;
           float log_p = log_prob_c + p_score;
-          if (node.character == nodes_[p].character) {
-            log_p = nodes_[p].b_prev > -kFloatInf ? log_prob_c + nodes_[p].b_prev : -kFloatInf;
-          }
-          add_extension(n, node.character, log_p);
+          if (node.character == character) log_p = b_prev > -kFloatInf ? log_prob_c + b_prev : -kFloatInf;
+          node.nb_cur = log_sum_exp(node.nb_cur, log_p);
         }
       }
     }
-
-    next.assign(prefixes.begin(), prefixes.end());
-    next.insert(next.end(), activated_.begin(), activated_.end());
-    for (int32_t p : next) {
-      Node &node = nodes_[p];
-      node.b_prev = node.b_cur;
-      node.nb_prev = node.nb_cur;
-      node.b_cur = node.nb_cur = -kFloatInf;
-      node.score = log_sum_exp(node.b_prev, node.nb_prev);
-    }
-    if (next.size() > beam_size_) {
-      std::nth_element(next.begin(), next.begin() + beam_size_, next.end(),
-                       [this](int32_t a, int32_t b) { return precedes(a, b); });
-      for (size_t i = beam_size_; i < next.size(); ++i) release(next[i]);
-      next.resize(beam_size_);
-    }
-    prefixes.swap(next);
+    select(&prefixes);
   }
 
   if (word_lm_) score_final_words(prefixes);
@@ -288,7 +362,9 @@ void BeamSearch::score_final_words(const std::vector<int32_t> &prefixes) {
 }
 
 BeamResults BeamSearch::results(std::vector<int32_t> &prefixes) const {
-  std::sort(prefixes.begin(), prefixes.end(), [this](int32_t a, int32_t b) { return precedes(a, b); });
+  std::sort(prefixes.begin(), prefixes.end(), [this](int32_t a, int32_t b) {
+    return precedes({nodes_[a].score, nodes_[a].character, a}, {nodes_[b].score, nodes_[b].character, b});
+  });
   BeamResults out;
   std::vector<int> labels;
   for (int32_t p : prefixes) {

@@ -1,5 +1,6 @@
 #include "scorer.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <stdexcept>
@@ -97,10 +98,17 @@ std::vector<std::string> Scorer::split_labels(const std::vector<int> &labels) co
 int32_t Scorer::dict_next(int32_t state, int c) const {
   if (state < 0) return kNoState;
   if (c == space_id_) return dict_word_[state] >= 0 ? kDictFinal : kNoState;
-  for (int32_t e = edge_begin_[state]; e < edge_begin_[state + 1]; ++e) {
-    if (edge_token_[e] == c) return edge_target_[e];
-  }
-  return kNoState;
+  if (!dict_mask_.empty() && !((dict_mask_[state] >> c) & 1)) return kNoState;
+  const auto begin = edge_token_.begin() + edge_begin_[state], end = edge_token_.begin() + edge_begin_[state + 1];
+  const auto found = std::lower_bound(begin, end, c);
+  return found != end && *found == c ? edge_target_[found - edge_token_.begin()] : kNoState;
+}
+
+uint64_t Scorer::dict_allowed(int32_t state) const {
+  if (dict_mask_.empty()) return ~uint64_t{0};
+  if (state < 0) return 0;
+  const bool space_allowed = space_id_ >= 0 && dict_word_[state] >= 0;
+  return dict_mask_[state] | (space_allowed ? uint64_t{1} << space_id_ : 0);
 }
 
 void Scorer::build_dictionary(const std::vector<std::pair<lm::WordIndex, std::string>> &lm_words) {
@@ -133,13 +141,17 @@ void Scorer::build_dictionary(const std::vector<std::pair<lm::WordIndex, std::st
     if (word_at[state] < 0) ++dict_size_;
     word_at[state] = entry.first;
   }
+  const bool use_masks = vocabulary_.size() < 64;
   edge_begin_.assign(1, 0);
   for (const auto &row : children) {
+    uint64_t mask = 0;
     for (const auto &edge : row) {
       edge_token_.push_back(edge.first);
       edge_target_.push_back(edge.second);
+      if (use_masks) mask |= uint64_t{1} << edge.first;
     }
     edge_begin_.push_back(static_cast<int32_t>(edge_token_.size()));
+    if (use_masks) dict_mask_.push_back(mask);
   }
   dict_word_ = std::move(word_at);
 }

@@ -42,6 +42,8 @@ class Scorer {
 
   // Next trie state after vocabulary token c (space included), or kNoState when no LM word is spelled that way.
   int32_t dict_next(int32_t state, int c) const;
+  // Tokens dict_next accepts from this state, as bits; all bits when the vocabulary has 64 tokens or more.
+  uint64_t dict_allowed(int32_t state) const;
   // LM index of the word that ends at this trie state, or -1 when no word ends there.
   int64_t dict_word(int32_t state) const { return state >= 0 ? dict_word_[state] : -1; }
   // LM index of vocabulary token c (character LMs), 0 (<unk>) when the LM lacks it.
@@ -72,5 +74,6 @@ class Scorer {
   std::vector<int32_t> edge_token_;
   std::vector<int32_t> edge_target_;
   std::vector<int64_t> dict_word_;
+  std::vector<uint64_t> dict_mask_;  // tokens leaving each state, as bits (vocabularies under 64 tokens)
 #endif
 };
