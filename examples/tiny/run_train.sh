@@ -4,7 +4,7 @@
 # when the last pass's checkpoint exists (delete the checkpoints to retrain).
 # Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (6), BATCH_SIZE (16),
 #   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (2e-3), LR_DECAY (0.8), NUM_PROC_DATA (1),
-#   NUM_THREADS (2), USE_GPU (False), TRAINER_COUNT (1), AUGMENT_CONF (conf/augmentation.config).
+#   NUM_THREADS (2), USE_GPU (False), TRAINER_COUNT (1), AUGMENT_CONF (conf/augmentation.config), TEST_OFF (False).
 #   On a GPU: USE_GPU=True BATCH_SIZE=64 RNN_SIZE=1024 NUM_PROC_DATA=8 bash examples/tiny/run_train.sh
 set -e
 cd "$(dirname "$0")/../.."
@@ -41,7 +41,7 @@ python train.py "${RESUME[@]}" \
     --lr_decay "${LR_DECAY:-0.8}" \
     --max_duration 27.0 \
     --min_duration 0.0 \
-    --test_off False \
+    --test_off "${TEST_OFF:-False}" \
     --use_sortagrad True \
     --use_gpu "${USE_GPU:-False}" \
     --shuffle_method batch_shuffle_clipped \

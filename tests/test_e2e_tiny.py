@@ -1,0 +1,91 @@
+"""The tiny example end to end at CI size: run_data -> run_lm -> run_train -> run_tune -> run_test -> run_infer.
+
+A ~45 s synthetic corpus (about a dozen training utterances), a 1-conv, 1-GRU-128 network and 20 passes:
+the stages run, their outputs have the right shape, and the model really learned. Greedy CER on the
+training utterances must fall below 0.5; untrained networks of this shape score 0.82-0.99 on them
+(measured with three seeds), so only training gets there.
+"""
+import csv
+import json
+import os
+import subprocess
+
+import pytest
+
+from utils.error_rate import char_errors
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRAINED_CER_BOUND = 0.5
+NUM_ALPHAS, NUM_BETAS, NUM_SAMPLES = 2, 2, 1
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """Run every stage once with CI-sized settings; returns the folders and each stage's output."""
+    root = tmp_path_factory.mktemp("tiny_e2e")
+    dirs = {"DATA_DIR": str(root / "data"), "CKPT_DIR": str(root / "checkpoints"), "LOG_DIR": str(root / "logs")}
+    env = dict(os.environ, **dirs, OMP_NUM_THREADS="1", HOURS="0.012", NUM_WORKERS="2", NUM_SAMPLES="50",
+               NUM_PASSES="20", BATCH_SIZE="4", NUM_CONV_LAYERS="1", NUM_RNN_LAYERS="1", RNN_SIZE="128",
+               LEARNING_RATE="5e-3", LR_DECAY="1.0", NUM_PROC_DATA="0", NUM_THREADS="1", TEST_OFF="True",
+               NUM_ALPHAS=str(NUM_ALPHAS), NUM_BETAS=str(NUM_BETAS), BEAM_SIZE="10", SPLITS="train")
+    outputs = {}
+    for stage in ("run_data", "run_lm", "run_train", "run_tune", "run_test", "run_infer"):
+        # NUM_SAMPLES: mean/std utterances for run_data.sh, utterances to transcribe for run_infer.sh
+        stage_env = dict(env, NUM_SAMPLES=str(NUM_SAMPLES)) if stage == "run_infer" else env
+        result = subprocess.run(["bash", f"examples/tiny/{stage}.sh"], cwd=REPO, env=stage_env,
+                                capture_output=True, text=True)
+        assert result.returncode == 0, f"{stage} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        outputs[stage] = result.stdout
+    return {**dirs, "outputs": outputs}
+
+
+def read_jsonl(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def test_data_and_language_model(run):
+    for name in ("manifest.train", "manifest.dev", "manifest.test", "manifest.test-heldout", "lm_text.txt",
+                 "vocab.txt", "mean_std.npz", "lm.klm"):
+        assert os.path.getsize(os.path.join(run["DATA_DIR"], name)) > 0, name
+
+
+def test_training_wrote_a_loadable_checkpoint(run):
+    latest = os.path.join(run["CKPT_DIR"], "params.latest")
+    for name in ("model.pdparams", "config.json", "vocab.txt", "mean_std.npz"):
+        assert os.path.isfile(os.path.join(latest, name))
+    assert os.path.isdir(os.path.join(run["CKPT_DIR"], "params.pass-19"))
+
+
+def test_model_learned_the_training_utterances(run):
+    manifest = read_jsonl(os.path.join(run["DATA_DIR"], "manifest.train"))
+    for method in ("ctc_greedy", "ctc_beam_search"):
+        results = read_jsonl(os.path.join(run["LOG_DIR"], f"test.train.{method}.jsonl"))
+        assert [r["audio_filepath"] for r in results] == [e["audio_filepath"] for e in manifest]
+        assert all(set(r) == {"audio_filepath", "target", "hypothesis", "errors", "words"} for r in results)
+    greedy = read_jsonl(os.path.join(run["LOG_DIR"], "test.train.ctc_greedy.jsonl"))
+    errors = [char_errors(r["target"], r["hypothesis"]) for r in greedy]
+    cer = sum(e for e, _ in errors) / sum(n for _, n in errors)
+    assert cer < TRAINED_CER_BOUND
+    assert "| train | ctc_greedy |" in run["outputs"]["run_test"]  # the accuracy table
+
+
+def test_tuning_table_plot_and_optimum(run):
+    with open(os.path.join(run["LOG_DIR"], "tune.csv"), encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == NUM_ALPHAS * NUM_BETAS
+    assert len({(r["alpha"], r["beta"]) for r in rows}) == NUM_ALPHAS * NUM_BETAS
+    best = min(rows, key=lambda r: float(r["wer"]))
+    with open(os.path.join(run["LOG_DIR"], "tuned_params.sh"), encoding="utf-8") as handle:
+        assert handle.read().split() == [f"ALPHA={best['alpha']}", f"BETA={best['beta']}"]
+    with open(os.path.join(run["LOG_DIR"], "tune_surface.png"), "rb") as handle:
+        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_infer_prints_targets_hypotheses_and_a_file_transcript(run):
+    lines = run["outputs"]["run_infer"].splitlines()
+    assert sum(line.startswith("Target Transcription: ") for line in lines) == NUM_SAMPLES
+    assert sum(line.startswith("Output Transcription: ") for line in lines) == NUM_SAMPLES
+    assert any(line.startswith("Current error rate [wer] = ") for line in lines)
+    marker = next(i for i, line in enumerate(lines) if line.startswith("== python infer.py --audio_file "))
+    assert len(lines) == marker + 2  # the file's transcript is the last line
