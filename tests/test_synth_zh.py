@@ -71,8 +71,11 @@ def test_sentence_splitting_and_character_inventory():
 
 
 def run_synth(target_dir):
-    command = [sys.executable, SCRIPT, "--target_dir", str(target_dir), "--lang", "zh", "--hours", "0.012",
-               "--seed", "3", "--num_workers", "2", "--min_lm_fraction", "0.5"]
+    # 150 common characters and most sentences for training: train then covers some test sentences (the plan
+    # keeps only those), and the rest still give an LM text.
+    command = [sys.executable, SCRIPT, "--target_dir", str(target_dir), "--lang", "zh", "--hours", "0.04",
+               "--seed", "3", "--num_workers", "2", "--vocab_size", "150",
+               "--min_lm_fraction", "0.2"]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
 
@@ -113,7 +116,7 @@ def test_generator_writes_mandarin_wavs_manifests_and_lm_text(corpus):
     assert set("".join(texts["test"] | texts["dev"])) <= train_chars, "every test character is in the vocabulary"
     with open(os.path.join(corpus, "lm_text.txt"), encoding="utf-8") as handle:
         lm_lines = handle.read().splitlines()
-    assert len(lm_lines) > 1000
+    assert len(lm_lines) > 50
     assert all(re.fullmatch(r"\S( \S)*", line) for line in lm_lines), "characters separated by single spaces"
     assert not {line.replace(" ", "") for line in lm_lines} & set().union(*texts.values())
 
