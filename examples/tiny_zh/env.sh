@@ -11,3 +11,8 @@ export ERROR_RATE_TYPE=cer
 export LM_ORDER=${LM_ORDER:-5}
 export BETA_TO=${BETA_TO:-5.0}
 export NUM_BETAS=${NUM_BETAS:-6}
+# training sized for the shared 2-core CPU: two BiGRU layers, larger batches, a higher learning rate
+export NUM_PASSES=${NUM_PASSES:-6}
+export BATCH_SIZE=${BATCH_SIZE:-32}
+export NUM_RNN_LAYERS=${NUM_RNN_LAYERS:-2}
+export LEARNING_RATE=${LEARNING_RATE:-2e-3}
