@@ -50,8 +50,8 @@ class TcpProtocol:
         self.max_bytes = int(service.max_audio_seconds * SAMPLE_RATE) * sample_width
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        host, port = writer.get_extra_info("peername")[:2]
-        peer = f"{host}:{port}"
+        address = writer.get_extra_info("peername") or ("?", 0)  # None if the client already reset
+        peer = f"{address[0]}:{address[1]}"
         try:
             await self._serve(reader, writer, peer)
         except RequestError:
