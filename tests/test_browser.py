@@ -138,8 +138,8 @@ def test_push_to_talk_page_shows_the_transcript(tiny_model, tmp_path, capsys):  
     # the server got the fake microphone's audio: about as long as the button was held, and that WAV's sound
     (sent,) = server.speech_dir.glob("*_ws.wav")
     captured, rate = soundfile.read(sent, dtype="float32")
-    assert rate == 16000 and HOLD_SECONDS - 1 < len(captured) / rate < HOLD_SECONDS + 1.5
-    assert best_correlation(captured, speech.samples) > 0.5
+    assert rate == 16000 and 1.0 < len(captured) / rate < HOLD_SECONDS + 1.5
+    assert best_correlation(captured, speech.samples) > 0.8  # white noise: ~0.02
     # and the page shows what infer.py makes of that audio
     assert shown["transcript"] == infer_transcript(tiny_model, str(sent), capsys)
     assert f"{shown['transcript']!r}" in log
