@@ -32,6 +32,7 @@ struct Node {
   uint64_t child_mask = 0;                  // tokens of the children, as bits (vocabularies under 64 tokens)
   uint64_t allowed = ~uint64_t{0};          // word LMs: tokens the trie accepts after this node, as bits
   double lm_logp = 0.0;                     // log10 LM prob of the token this node completes
+  uint64_t lm_known = 0;                    // tokens whose LM score as a child of this node is in lm_cache_
   int32_t dict_state = Scorer::kDictStart;  // word LMs: character-trie state
   int32_t context = 0;                      // word LMs: node holding the LM state before the current word
   int32_t oov_distance = kNoOov;            // character LMs: tokens back to the latest OOV token (0: this one)
@@ -47,6 +48,7 @@ struct Candidate {
   int32_t dict_state;
   int32_t oov_distance;
   double lm_logp;
+  bool has_state;  // state holds the LM state after the token (else it is computed if the candidate is kept)
   lm::ngram::State state;
 };
 
@@ -96,6 +98,7 @@ class BeamSearch {
   int32_t find_child(int32_t parent, int c) const;
   void extend(int32_t parent, int c, float log_p, float floor);
   float with_lm(float log_p, int c, double lm_logp) const;
+  double lm_score(int32_t parent, int c, lm::ngram::State *out) const;
   int32_t make_node(const Candidate &candidate);
   void release(int32_t node);
   void select(std::vector<int32_t> *prefixes);
@@ -118,6 +121,8 @@ class BeamSearch {
   std::vector<lm::ngram::State> states_;  // LM state after each node (word LMs: root and space nodes)
   std::vector<int32_t> free_;
   std::vector<Candidate> candidates_;
+  std::vector<double> lm_cache_;  // LM scores of children not made nodes: lm_stride_ per node (vocabularies < 64)
+  size_t lm_stride_ = 0;
   std::vector<Ranked> ranked_;
 };
 
@@ -155,11 +160,11 @@ void BeamSearch::extend(int32_t parent, int c, float log_p, float floor) {
     if (child.active) {
       child.nb_cur = log_sum_exp(child.nb_cur, term);
     } else if (!(term < floor)) {
-      candidates_.push_back({term, parent, c, n, child.dict_state, child.oov_distance, child.lm_logp, {}});
+      candidates_.push_back({term, parent, c, n, child.dict_state, child.oov_distance, child.lm_logp, false, {}});
     }
     return;
   }
-  Candidate candidate{-kFloatInf, parent, c, kNone, Scorer::kDictStart, kNoOov, 0.0, {}};
+  Candidate candidate{-kFloatInf, parent, c, kNone, Scorer::kDictStart, kNoOov, 0.0, false, {}};
   if (word_lm_) {
     Node &before = nodes_[parent];
     const bool maybe = !use_masks_ || ((before.allowed >> c) & 1);
@@ -171,19 +176,37 @@ void BeamSearch::extend(int32_t parent, int c, float log_p, float floor) {
       }
       return;
     }
-    if (c == space_id_) {
-      const int64_t word = scorer_->dict_word(before.dict_state);
-      candidate.lm_logp =
-          scorer_->base_score(states_[before.context], static_cast<lm::WordIndex>(word), &candidate.state);
-    }
   } else if (char_lm_) {
-    const lm::WordIndex word = scorer_->token_word(c);
-    candidate.oov_distance = word == 0 ? 0 : std::min(nodes_[parent].oov_distance + 1, kNoOov);
-    const float logp = scorer_->base_score(states_[parent], word, &candidate.state);
-    candidate.lm_logp = candidate.oov_distance < max_order_ ? kOovScore : logp;
+    candidate.oov_distance = scorer_->token_word(c) == 0 ? 0 : std::min(nodes_[parent].oov_distance + 1, kNoOov);
+  }
+  if (char_lm_ || (word_lm_ && c == space_id_)) {
+    const int slot = char_lm_ ? c : 0;
+    if (lm_stride_ && ((nodes_[parent].lm_known >> slot) & 1)) {
+      candidate.lm_logp = lm_cache_[parent * lm_stride_ + slot];
+    } else {
+      candidate.lm_logp = lm_score(parent, c, &candidate.state);
+      candidate.has_state = true;
+      if (lm_stride_) {
+        lm_cache_[parent * lm_stride_ + slot] = candidate.lm_logp;
+        nodes_[parent].lm_known |= uint64_t{1} << slot;
+      }
+    }
   }
   candidate.score = with_lm(log_p, c, candidate.lm_logp);
   if (!(candidate.score < floor)) candidates_.push_back(candidate);
+}
+
+// log10 LM prob of token c after prefix `parent` (DS2: -1000 when an OOV token is in the n-gram), and the state.
+double BeamSearch::lm_score(int32_t parent, int c, lm::ngram::State *out) const {
+  const Node &before = nodes_[parent];
+  if (word_lm_) {
+    const int64_t word = scorer_->dict_word(before.dict_state);
+    return scorer_->base_score(states_[before.context], static_cast<lm::WordIndex>(word), out);
+  }
+  const lm::WordIndex word = scorer_->token_word(c);
+  const int32_t oov_distance = word == 0 ? 0 : std::min(before.oov_distance + 1, kNoOov);
+  const float logp = scorer_->base_score(states_[parent], word, out);
+  return oov_distance < max_order_ ? kOovScore : logp;
 }
 
 // Turn a candidate that made the beam into an active node holding its score.
@@ -198,6 +221,7 @@ int32_t BeamSearch::make_node(const Candidate &candidate) {
       n = static_cast<int32_t>(nodes_.size());
       nodes_.emplace_back();
       if (scorer_) states_.emplace_back();
+      lm_cache_.resize(nodes_.size() * lm_stride_);
     }
     Node &node = nodes_[n];
     Node &parent = nodes_[candidate.parent];
@@ -212,7 +236,10 @@ int32_t BeamSearch::make_node(const Candidate &candidate) {
     node.oov_distance = candidate.oov_distance;
     node.context = parent.context;
     if (word_lm_) node.allowed = scorer_->dict_allowed(candidate.dict_state);
-    if (char_lm_ || (word_lm_ && candidate.character == space_id_)) states_[n] = candidate.state;
+    if (char_lm_ || (word_lm_ && candidate.character == space_id_)) {
+      if (candidate.has_state) states_[n] = candidate.state;
+      else lm_score(candidate.parent, candidate.character, &states_[n]);
+    }
     if (word_lm_ && candidate.character == space_id_) node.context = n;
   }
   Node &node = nodes_[n];
@@ -269,10 +296,13 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
   nodes_[0].score = nodes_[0].b_prev = 0.0f;
   if (word_lm_) nodes_[0].allowed = scorer_->dict_allowed(Scorer::kDictStart);
   if (scorer_) states_.assign(1, scorer_->begin_state());
+  lm_stride_ = use_masks_ ? (char_lm_ ? num_classes : word_lm_ ? 1 : 0) : 0;
+  lm_cache_.assign(lm_stride_, 0.0);
   std::vector<int32_t> prefixes{0};
   std::vector<std::pair<size_t, double>> scratch;
   std::vector<std::pair<int, float>> candidates, by_prob;
   std::vector<float> log_prob_of(num_classes);
+  std::vector<uint64_t> top_mask;
   const float lm_slack = scorer_ ? static_cast<float>(std::max(0.0, beta_)) : 0.0f;
 
   for (size_t t = 0; t < num_frames; ++t) {
@@ -302,6 +332,10 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
     }
     std::stable_sort(by_prob.begin(), by_prob.end(), [](const auto &a, const auto &b) { return a.second > b.second; });
     const float log_prob_blank_c = log_prob_of[blank_];
+    if (use_masks_) {  // top_mask[k]: the k most probable extension tokens, as bits
+      top_mask.assign(by_prob.size() + 1, 0);
+      for (size_t k = 0; k < by_prob.size(); ++k) top_mask[k + 1] = top_mask[k] | (uint64_t{1} << by_prob[k].first);
+    }
 
     candidates_.clear();
     for (int32_t p : prefixes) {
@@ -315,18 +349,33 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
         nodes_[p].nb_cur = log_sum_exp(nodes_[p].nb_cur, log_prob_of[character] + nodes_[p].nb_prev);
       }
       const bool ds2_order = word_lm_ && nodes_[p].dict_state == Scorer::kDictFinal;
-      const uint64_t reachable = nodes_[p].allowed | nodes_[p].child_mask;
-      for (const auto &cand : ds2_order ? candidates : by_prob) {
-        const int c = cand.first;
-        const float log_prob_c = cand.second;
-        if (log_prob_c + p_score < stop) {
-          if (ds2_order) continue;
-          break;
+      if (use_masks_ && !ds2_order) {
+        // Tokens above `stop` (a prefix of by_prob) that a child or the trie can take, visited as bits.
+        size_t lo = 0, hi = by_prob.size();
+        while (lo < hi) {
+          const size_t mid = (lo + hi) / 2;
+          if (by_prob[mid].second + p_score < stop) hi = mid;
+          else lo = mid + 1;
         }
-        if (c == blank_ || (use_masks_ && !ds2_order && !((reachable >> c) & 1))) continue;
-        float log_p = log_prob_c + p_score;
-        if (c == character) log_p = b_prev > -kFloatInf ? log_prob_c + b_prev : -kFloatInf;
-        extend(p, c, log_p, floor);
+        for (uint64_t todo = top_mask[lo] & (nodes_[p].allowed | nodes_[p].child_mask); todo; todo &= todo - 1) {
+          const int c = __builtin_ctzll(todo);
+          float log_p = log_prob_of[c] + p_score;
+          if (c == character) log_p = b_prev > -kFloatInf ? log_prob_of[c] + b_prev : -kFloatInf;
+          extend(p, c, log_p, floor);
+        }
+      } else {
+        for (const auto &cand : ds2_order ? candidates : by_prob) {
+          const int c = cand.first;
+          const float log_prob_c = cand.second;
+          if (log_prob_c + p_score < stop) {
+            if (ds2_order) continue;
+            break;
+          }
+          if (c == blank_) continue;
+          float log_p = log_prob_c + p_score;
+          if (c == character) log_p = b_prev > -kFloatInf ? log_prob_c + b_prev : -kFloatInf;
+          extend(p, c, log_p, floor);
+        }
       }
       if (!scorer_ && floor > -kFloatInf) {  // active children below `stop` still collect their term
         for (int32_t n = nodes_[p].first_child; n != kNone; n = nodes_[n].next_sibling) {

@@ -98,7 +98,11 @@ std::vector<std::string> Scorer::split_labels(const std::vector<int> &labels) co
 int32_t Scorer::dict_next(int32_t state, int c) const {
   if (state < 0) return kNoState;
   if (c == space_id_) return dict_word_[state] >= 0 ? kDictFinal : kNoState;
-  if (!dict_mask_.empty() && !((dict_mask_[state] >> c) & 1)) return kNoState;
+  if (!dict_mask_.empty()) {  // edges are sorted by token: the edge of c is ranked by the bits below c
+    const uint64_t mask = dict_mask_[state];
+    if (!((mask >> c) & 1)) return kNoState;
+    return edge_target_[edge_begin_[state] + __builtin_popcountll(mask & ((uint64_t{1} << c) - 1))];
+  }
   const auto begin = edge_token_.begin() + edge_begin_[state], end = edge_token_.begin() + edge_begin_[state + 1];
   const auto found = std::lower_bound(begin, end, c);
   return found != end && *found == c ? edge_target_[found - edge_token_.begin()] : kNoState;
