@@ -14,11 +14,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
+from typing import Awaitable, Callable
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSMessage, WSMsgType, web
 
 from data_utils.audio import AudioSegment
 from deploy.service import Busy, RecognitionService, RequestError
@@ -36,7 +38,8 @@ def json_error(status: int, message: str) -> web.Response:
 
 
 @web.middleware
-async def json_errors(request: web.Request, handler) -> web.StreamResponse:
+async def json_errors(request: web.Request,
+                      handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
     """Every HTTP error as JSON, including aiohttp's own (413 body too large, 404, 405)."""
     try:
         return await handler(request)
@@ -92,24 +95,28 @@ class WebFrontEnd:
         try:
             await self._stream_session(ws, request.remote)
         except RequestError as err:
-            logger.info("ws %s closed: %s", request.remote, err)
-            await ws.send_json({"status": "error", "signal": "error", "message": str(err)})
+            await self._send_error(ws, request.remote, str(err))
         except TimeoutError:
-            logger.info("ws %s closed: nothing received for %g s", request.remote, self.read_timeout)
-            await ws.send_json({"status": "error", "signal": "error",
-                                "message": f"nothing received for {self.read_timeout:g} s"})
+            await self._send_error(ws, request.remote, f"nothing received for {self.read_timeout:g} s")
         finally:
             await ws.close()
         return ws
 
-    async def _receive(self, ws: web.WebSocketResponse):
+    @staticmethod
+    async def _send_error(ws: web.WebSocketResponse, peer: str, message: str) -> None:
+        logger.info("ws %s closed: %s", peer, message)
+        with contextlib.suppress(ConnectionError):  # the client may be gone already
+            await ws.send_json({"status": "error", "signal": "error", "message": message})
+
+    async def _receive(self, ws: web.WebSocketResponse) -> WSMessage | None:
+        """The next message, None once the client has closed; TimeoutError after ``read_timeout`` of silence."""
         message = await asyncio.wait_for(ws.receive(), self.read_timeout)
         if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
             return None
         return message
 
     @staticmethod
-    def _signal(message, expected: str) -> dict:
+    def _signal(message: WSMessage, expected: str) -> dict:
         """The JSON control message ``expected`` ("start" or "end"); RequestError for anything else."""
         if message.type != WSMsgType.TEXT:
             raise RequestError(f"expected a JSON {{\"signal\": \"{expected}\"}} message, got binary data")

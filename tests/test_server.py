@@ -169,6 +169,7 @@ def test_bad_http_and_websocket_requests_get_clear_errors(server, tiny_model, tm
                 "PCM before start": [b"\x00\x01" * 100],
                 "bad sample rate": [{"signal": "start", "sample_rate": "fast"}],
                 "never sends end": [{"signal": "start", "sample_rate": 16000}, b"\x00\x01" * 100],
+                "too long": [{"signal": "start", "sample_rate": 16000}, b"\x00\x01" * (MAX_SECONDS * 16000 + 1)],
             }.items():
                 async with session.ws_connect(server.ws_url) as ws:
                     for message in messages:
@@ -184,6 +185,7 @@ def test_bad_http_and_websocket_requests_get_clear_errors(server, tiny_model, tm
             assert "got 'hello'" in errors["text instead of PCM"]["message"]
             assert "binary data" in errors["PCM before start"]["message"]
             assert "nothing received" in errors["never sends end"]["message"]
+            assert f"more than {MAX_SECONDS} s of audio" in errors["too long"]["message"]
             # and the next requests are served normally
             status, reply = await http_recognize(session, server.http_url, open(wav, "rb").read())
             assert status == 200
