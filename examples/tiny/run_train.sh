@@ -2,9 +2,9 @@
 # Tiny example, training: a small DeepSpeech2 (80 fbank, 2 conv, 3 x BiGRU-256) on data/tiny, sized
 # for a 2-core CPU. Resumes from checkpoints/params.latest when a run was interrupted; does nothing
 # when the last pass's checkpoint exists (delete the checkpoints to retrain).
-# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (6), BATCH_SIZE (16),
+# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (6), BATCH_SIZE (8),
 #   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (2e-3), LR_DECAY (0.8), NUM_PROC_DATA (1),
-#   NUM_THREADS (2), USE_GPU (False), TRAINER_COUNT (1), AUGMENT_CONF (conf/augmentation.config), TEST_OFF (False).
+#   NUM_THREADS (1), USE_GPU (False), TRAINER_COUNT (1), AUGMENT_CONF (conf/augmentation.config), TEST_OFF (False).
 #   On a GPU: USE_GPU=True BATCH_SIZE=64 RNN_SIZE=1024 NUM_PROC_DATA=8 bash examples/tiny/run_train.sh
 set -e
 cd "$(dirname "$0")/../.."
@@ -25,11 +25,11 @@ if [ -d "$CKPT_DIR/params.latest" ]; then
 fi
 
 python train.py "${RESUME[@]}" \
-    --batch_size "${BATCH_SIZE:-16}" \
+    --batch_size "${BATCH_SIZE:-8}" \
     --trainer_count "${TRAINER_COUNT:-1}" \
     --num_passes "$NUM_PASSES" \
     --num_proc_data "${NUM_PROC_DATA:-1}" \
-    --num_threads "${NUM_THREADS:-2}" \
+    --num_threads "${NUM_THREADS:-1}" \
     --num_conv_layers "${NUM_CONV_LAYERS:-2}" \
     --num_rnn_layers "${NUM_RNN_LAYERS:-3}" \
     --rnn_layer_size "${RNN_SIZE:-256}" \
