@@ -59,7 +59,7 @@ class PushToTalk:
 
     def __init__(self, args: argparse.Namespace, pyaudio, keyboard):
         self.args = args
-        self.keyboard = keyboard
+        self.pyaudio, self.keyboard = pyaudio, keyboard
         self.audio = pyaudio.PyAudio()
         sample_format = pyaudio.paInt16 if args.sample_width == 2 else pyaudio.paInt32
         self.stream = self.audio.open(format=sample_format, channels=1, rate=SAMPLE_RATE, input=True,
@@ -70,7 +70,7 @@ class PushToTalk:
     def _record(self, data, frame_count, time_info, status):
         with self.lock:
             self.frames.append(data)
-        return None, 0  # pyaudio.paContinue
+        return None, self.pyaudio.paContinue
 
     def on_press(self, key) -> None:
         if key == self.keyboard.Key.space and not self.stream.is_active():
