@@ -5,6 +5,7 @@ import re
 import socket
 import struct
 import time
+import types
 
 import aiohttp
 import numpy as np
@@ -218,3 +219,52 @@ def test_sixteen_concurrent_clients_get_correct_transcripts(server, tiny_model):
     results = asyncio.run(clients())
     assert [text for _, text in results] == [expected[path] for path, _ in results]
     assert server.alive()
+
+
+class FakeStream:
+    """pyaudio's input stream, fed by the test through the callback it was opened with."""
+
+    def __init__(self, stream_callback, **settings):
+        self.callback, self.settings, self.active = stream_callback, settings, False
+
+    def start_stream(self):
+        self.active = True
+
+    def stop_stream(self):
+        self.active = False
+
+    def is_active(self):
+        return self.active
+
+
+class FakePyAudio:
+    """The parts of the pyaudio module (and its PyAudio object) the live client uses."""
+    paInt16, paInt32, paContinue = 8, 2, 0
+
+    def PyAudio(self):
+        return self
+
+    def open(self, **settings):
+        self.stream = FakeStream(**settings)
+        return self.stream
+
+
+def test_live_client_sends_what_it_recorded_while_space_was_held(servers, tiny_model, capsys):  # noqa: F811
+    _, ds2_server = servers
+    wav = tiny_model["entries"][3]["audio_filepath"]
+    args = demo_client.parser.parse_args(["--host_ip=127.0.0.1", f"--host_port={ds2_server.tcp_port}",
+                                          "--sample_width=4"])
+    keyboard = types.SimpleNamespace(Key=types.SimpleNamespace(space="space", esc="esc"))
+    client = demo_client.PushToTalk(args, FakePyAudio(), keyboard)
+    stream = client.stream
+    assert stream.settings["format"] == FakePyAudio.paInt32 and stream.settings["rate"] == 16000
+    expected = infer_transcript(tiny_model, wav, capsys)
+    stream.callback(b"\x01\x00\x00\x00" * 800, 800, None, 0)  # recorded before space: not sent
+    client.on_press("space")
+    pcm = demo_client.file_pcm(wav, 4)
+    for start in range(0, len(pcm), 4096):
+        assert stream.callback(pcm[start:start + 4096], 1024, None, 0) == (None, FakePyAudio.paContinue)
+    client.on_release("space")
+    assert not stream.is_active()
+    assert capsys.readouterr().out.endswith(f"Recognition Results: {expected}\n")
+    assert client.on_release("esc") is False
