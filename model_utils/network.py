@@ -83,17 +83,61 @@ class MaskedBatchNorm(nn.Layer):
         return centered * scale + self._broadcast(self.bias, ndim)
 
 
+def fft_size(n: int) -> int:
+    """The smallest 2^a 3^b 5^c >= n: a length the FFT handles fast."""
+    size = n
+    while True:
+        rest = size
+        for factor in (2, 3, 5):
+            while rest % factor == 0:
+                rest //= factor
+        if rest == 1:
+            return size
+        size += 1
+
+
+def fft_conv2d(x: paddle.Tensor, weight: paddle.Tensor, padding: tuple, freq_stride: int) -> paddle.Tensor:
+    """Conv2D (cross-correlation, time stride 1, no bias) of x [B, C, T, F] computed through 2-D FFTs.
+
+    The same result as ``F.conv2d`` up to float rounding, with ~20x fewer operations for DS2's
+    32-channel (11, 21) kernels; Paddle's direct CPU convolution is the slowest part of training.
+    The FFT grid is at least the padded input, so the circular correlation never wraps into the
+    output frames that are kept.
+    """
+    batch, channels, frames, freq = x.shape
+    out_channels, _, kernel_t, kernel_f = weight.shape
+    pad_t, pad_f = padding
+    grid = [fft_size(frames + 2 * pad_t), fft_size(freq + 2 * pad_f)]
+    spectrum = paddle.fft.rfft2(F.pad(x, [pad_f, pad_f, pad_t, pad_t]), s=grid)  # [B, C, Nt, Nf']
+    kernels = paddle.conj(paddle.fft.rfft2(weight, s=grid))  # [O, C, Nt, Nf']
+    bins = spectrum.shape[2] * spectrum.shape[3]
+    # per frequency bin, mix the channels: [K, B, C] @ [K, C, O]
+    mixed = paddle.matmul(spectrum.reshape([batch, channels, bins]).transpose([2, 0, 1]),
+                          kernels.reshape([out_channels, channels, bins]).transpose([2, 1, 0]))
+    mixed = mixed.transpose([1, 2, 0]).reshape([batch, out_channels] + spectrum.shape[2:])
+    y = paddle.fft.irfft2(mixed, s=grid)
+    out_frames = frames + 2 * pad_t - kernel_t + 1
+    return y[:, :, :out_frames, 0:freq + 2 * pad_f - kernel_f + 1:freq_stride]
+
+
 class ConvBlock(nn.Layer):
-    """Conv2D (no bias) -> masked batch norm -> clipped ReLU -> zero the padded frames."""
+    """Conv2D (no bias) -> masked batch norm -> clipped ReLU -> zero the padded frames.
+
+    Eager layers with time stride 1 convolve through FFTs (``fft_conv2d``); static graphs (export)
+    keep the direct convolution, which oneDNN runs well.
+    """
 
     def __init__(self, in_channels: int, kernel: tuple, stride: tuple, padding: tuple):
         super().__init__()
-        self.time_stride = stride[0]
+        self.time_stride, self.freq_stride, self.padding = stride[0], stride[1], padding
         self.conv = nn.Conv2D(in_channels, CONV_CHANNELS, kernel, stride, padding, bias_attr=False)
         self.bn = MaskedBatchNorm(CONV_CHANNELS, axis=1)
 
     def forward(self, x: paddle.Tensor, lengths: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor]:
-        x = self.conv(x)
+        if self.time_stride == 1 and paddle.in_dynamic_mode():
+            x = fft_conv2d(x, self.conv.weight, self.padding, self.freq_stride)
+        else:
+            x = self.conv(x)
         lengths = conv_output_lengths(lengths, self.time_stride)
         mask = frame_mask(lengths, x.shape[2]).unsqueeze(1).unsqueeze(3)
         x = F.hardtanh(self.bn(x, mask), 0.0, RELU_CLIP) * mask

@@ -7,7 +7,7 @@ import paddle
 import paddle.nn.functional as F
 import pytest
 
-from model_utils.network import DeepSpeech2
+from model_utils.network import DeepSpeech2, fft_conv2d
 
 FEAT, DICT, HIDDEN = 21, 6, 12
 
@@ -23,6 +23,22 @@ def batch(lengths, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((len(lengths), max(lengths), FEAT)).astype("float32")
     return paddle.to_tensor(x), paddle.to_tensor(np.array(lengths, dtype="int64"))
+
+
+@pytest.mark.parametrize("frames,freq,kernel,padding,freq_stride", [(30, 41, (11, 21), (5, 10), 2),
+                                                                   (7, 16, (3, 5), (1, 2), 1)])
+def test_fft_convolution_equals_direct_convolution(frames, freq, kernel, padding, freq_stride):
+    rng = np.random.default_rng(4)
+    x = paddle.to_tensor(rng.standard_normal((2, 3, frames, freq)).astype("float32"), stop_gradient=False)
+    weight = paddle.to_tensor(rng.standard_normal((4, 3) + kernel).astype("float32"), stop_gradient=False)
+    direct = F.conv2d(x, weight, stride=(1, freq_stride), padding=padding)
+    via_fft = fft_conv2d(x, weight, padding, freq_stride)
+    np.testing.assert_allclose(via_fft.numpy(), direct.numpy(), atol=1e-4, rtol=1e-5)
+    probe = paddle.to_tensor(rng.standard_normal(direct.shape).astype("float32"))
+    grads_direct = paddle.grad((direct * probe).sum(), [x, weight])
+    grads_fft = paddle.grad((via_fft * probe).sum(), [x, weight])
+    for a, b in zip(grads_fft, grads_direct):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-4, rtol=1e-5)
 
 
 @pytest.mark.parametrize("use_gru,share,convs", [(True, True, 1), (True, False, 2), (False, True, 3),
