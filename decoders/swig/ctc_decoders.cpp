@@ -83,7 +83,9 @@ class BeamSearch {
         scorer_(scorer), blank_(static_cast<int>(vocabulary.size())),
         space_id_(static_cast<int>(std::find(vocabulary.begin(), vocabulary.end(), " ") - vocabulary.begin())),
         char_lm_(scorer && scorer->is_character_based()), word_lm_(scorer && !scorer->is_character_based()),
-        use_masks_(vocabulary.size() < 64) {
+        use_masks_(vocabulary.size() < 64),
+        single_char_tokens_(std::all_of(vocabulary.begin(), vocabulary.end(),
+                                        [](const std::string &t) { return split_utf8(t).size() == 1; })) {
     if (space_id_ >= blank_) space_id_ = -2;
     if (scorer_) {
       alpha_ = scorer_->alpha;
@@ -103,6 +105,7 @@ class BeamSearch {
   void release(int32_t node);
   void select(std::vector<int32_t> *prefixes);
   void score_final_words(const std::vector<int32_t> &prefixes);
+  double sentence_log_prob(int32_t p, const std::vector<int> &labels) const;
   BeamResults results(std::vector<int32_t> &prefixes) const;
 
   const std::vector<std::string> &vocabulary_;
@@ -114,6 +117,7 @@ class BeamSearch {
   int space_id_;
   const bool char_lm_, word_lm_;
   const bool use_masks_;
+  const bool single_char_tokens_;  // every vocabulary token is one UTF-8 character
   double alpha_ = 0.0, beta_ = 0.0;
   int32_t max_order_ = 0;
 
@@ -268,15 +272,20 @@ void BeamSearch::release(int32_t n) {
 // make nodes for the candidates kept, then release the old prefixes dropped (children first, so none is orphaned).
 void BeamSearch::select(std::vector<int32_t> *prefixes) {
   ranked_.clear();
+  float min_old = kFloatInf;
   for (int32_t p : *prefixes) {
     Node &node = nodes_[p];
     node.b_prev = node.b_cur;
     node.nb_prev = node.nb_cur;
     node.b_cur = node.nb_cur = -kFloatInf;
     node.score = log_sum_exp(node.b_prev, node.nb_prev);
+    min_old = std::min(min_old, node.score);
     ranked_.push_back({node.score, node.character, p});
   }
+  // With a full beam of old prefixes, a candidate below all of them cannot be kept.
+  const float bar = prefixes->size() == beam_size_ ? min_old : -kFloatInf;
   for (size_t i = 0; i < candidates_.size(); ++i) {
+    if (candidates_[i].score < bar) continue;
     ranked_.push_back({candidates_[i].score, candidates_[i].character, -1 - static_cast<int32_t>(i)});
   }
   const size_t keep = std::min(beam_size_, ranked_.size());
@@ -330,7 +339,12 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
     for (const auto &cand : candidates) {
       if (cand.first != blank_) by_prob.push_back(cand);
     }
-    std::stable_sort(by_prob.begin(), by_prob.end(), [](const auto &a, const auto &b) { return a.second > b.second; });
+    for (size_t i = 1; i < by_prob.size(); ++i) {  // insertion sort: stable, no allocation, a few dozen tokens
+      const auto item = by_prob[i];
+      size_t j = i;
+      for (; j > 0 && by_prob[j - 1].second < item.second; --j) by_prob[j] = by_prob[j - 1];
+      by_prob[j] = item;
+    }
     const float log_prob_blank_c = log_prob_of[blank_];
     if (use_masks_) {  // top_mask[k]: the k most probable extension tokens, as bits
       top_mask.assign(by_prob.size() + 1, 0);
@@ -410,6 +424,31 @@ void BeamSearch::score_final_words(const std::vector<int32_t> &prefixes) {
   }
 }
 
+// Scorer::get_sent_log_prob of the prefix's words, summed from the LM scores kept in the trie: each n-gram window
+// DS2 scores from an empty context equals the score from the node's LM state, and a window with an OOV token
+// scores -1000 either way. Vocabularies with multi-character tokens, and the empty prefix, take the string route.
+double BeamSearch::sentence_log_prob(int32_t p, const std::vector<int> &labels) const {
+  if (p == 0 || !single_char_tokens_) return scorer_->get_sent_log_prob(scorer_->split_labels(labels));
+  std::vector<int32_t> path;
+  for (int32_t n = p; n != 0; n = nodes_[n].parent) path.push_back(n);
+  double total = 0.0;
+  lm::ngram::State word_state, end_state;
+  const Node &last = nodes_[p];
+  if (char_lm_) {
+    for (auto it = path.rbegin(); it != path.rend(); ++it) total += nodes_[*it].lm_logp;
+    return total + (last.oov_distance < max_order_ - 1 ? kOovScore
+                                                       : scorer_->base_score(states_[p], scorer_->end_word(), &end_state));
+  }
+  for (auto it = path.rbegin(); it != path.rend(); ++it) {
+    if (nodes_[*it].character == space_id_) total += nodes_[*it].lm_logp;
+  }
+  if (last.character == space_id_) return total + scorer_->base_score(states_[p], scorer_->end_word(), &end_state);
+  const int64_t word = scorer_->dict_word(last.dict_state);
+  if (word < 0) return total + 2 * kOovScore;  // the word's window and the </s> window
+  total += scorer_->base_score(states_[last.context], static_cast<lm::WordIndex>(word), &word_state);
+  return total + scorer_->base_score(word_state, scorer_->end_word(), &end_state);
+}
+
 BeamResults BeamSearch::results(std::vector<int32_t> &prefixes) const {
   std::sort(prefixes.begin(), prefixes.end(), [this](int32_t a, int32_t b) {
     return precedes({nodes_[a].score, nodes_[a].character, a}, {nodes_[b].score, nodes_[b].character, b});
@@ -426,7 +465,7 @@ BeamResults BeamSearch::results(std::vector<int32_t> &prefixes) const {
     double approx_ctc = nodes_[p].score;
     if (scorer_) {
       approx_ctc -= labels.size() * beta_;
-      approx_ctc -= scorer_->get_sent_log_prob(scorer_->split_labels(labels)) * alpha_;
+      approx_ctc -= sentence_log_prob(p, labels) * alpha_;
     }
     out.emplace_back(-static_cast<double>(static_cast<float>(approx_ctc)), text);
   }

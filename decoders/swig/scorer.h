@@ -50,6 +50,7 @@ class Scorer {
   lm::WordIndex token_word(int c) const { return token_words_[c]; }
   int space_id() const { return space_id_; }
   const lm::ngram::State &begin_state() const { return begin_state_; }
+  lm::WordIndex end_word() const { return model_->BaseVocabulary().EndSentence(); }
   float base_score(const lm::ngram::State &in, lm::WordIndex word, lm::ngram::State *out) const {
     return model_->BaseScore(&in, word, out);
   }
