@@ -66,7 +66,9 @@ async def serve(args: argparse.Namespace, service: RecognitionService) -> None:
     """Listen on both ports until SIGINT/SIGTERM."""
     tcp = TcpProtocol(service, args.sample_width, args.read_timeout)
     tcp_server = await asyncio.start_server(tcp.handle, args.host_ip, args.host_port)
-    runner = web.AppRunner(WebFrontEnd(service, args.read_timeout).app(), access_log=None)
+    # lingering_time: how long an unread request body is drained before its connection closes
+    runner = web.AppRunner(WebFrontEnd(service, args.read_timeout).app(), access_log=None,
+                           lingering_time=args.read_timeout)
     await runner.setup()
     site = web.TCPSite(runner, args.host_ip, args.http_port)
     await site.start()

@@ -77,7 +77,10 @@ class WebFrontEnd:
         try:
             body = await asyncio.wait_for(request.read(), self.read_timeout)
         except TimeoutError:
-            return json_error(408, f"request body not received within {self.read_timeout:g} s")
+            logger.info("http %s closed: request body not received within %g s", request.remote, self.read_timeout)
+            response = json_error(408, f"request body not received within {self.read_timeout:g} s")
+            response.force_close()  # the rest of the body may still come: this connection is done
+            return response
         if not body:
             return json_error(400, "empty body: send a WAV, FLAC or OGG file")
         try:

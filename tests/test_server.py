@@ -193,6 +193,11 @@ def test_bad_http_and_websocket_requests_get_clear_errors(server, tiny_model, tm
             assert (await ws_recognize(session, server.ws_url, pcm16(wav)))["result"] == reply["text"]
 
     asyncio.run(requests())
+    # a body that stalls half way gets 408 after --read_timeout
+    host, port = server.http_url.removeprefix("http://").split(":")
+    stalled = (f"POST /v1/recognize HTTP/1.1\r\nHost: {host}\r\nContent-Length: 1000\r\n\r\n").encode() + b"RIFF"
+    reply, elapsed = tcp_exchange(int(port), stalled, close_write=False)
+    assert reply.startswith(b"HTTP/1.1 408") and b"not received within" in reply and elapsed >= READ_TIMEOUT
     assert server.alive()
 
 
