@@ -138,7 +138,8 @@ class WebFrontEnd:
             start = self._signal(message, "start")
             sample_rate = start.get("sample_rate", 16000)
             if not isinstance(sample_rate, int) or not 8000 <= sample_rate <= MAX_STREAM_SAMPLE_RATE:
-                raise RequestError(f"sample_rate must be an integer 8000..{MAX_STREAM_SAMPLE_RATE}, got {sample_rate!r}")
+                raise RequestError(f"sample_rate must be an integer 8000..{MAX_STREAM_SAMPLE_RATE}, "
+                                   f"got {sample_rate!r}")
             await ws.send_json({"status": "ok", "signal": "server_ready"})
             max_bytes = int(self.service.max_audio_seconds * sample_rate) * 2
             pcm = bytearray()
