@@ -20,6 +20,8 @@ APT_PACKAGES=(
   build-essential cmake swig
   libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev
   zlib1g-dev libbz2-dev liblzma-dev
+  # headless browser for the demo page's test (deploy/)
+  chromium
 )
 
 if [ "${SKIP_APT:-0}" != "1" ]; then
