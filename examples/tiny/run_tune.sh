@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Tiny example, tuning: grid search of beam search's alpha (LM weight) and beta (word bonus) on the dev
 # split. Writes logs/tune.csv, logs/tune_surface.png and logs/tuned_params.sh (read by run_test.sh).
-# Overrides: DATA_DIR, CKPT_DIR, LOG_DIR (examples/tiny/logs), BEAM_SIZE (100), NUM_ALPHAS (7),
-#   NUM_BETAS (6), ALPHA_FROM (0.5), ALPHA_TO (3.5), BETA_FROM (0.0), BETA_TO (3.0), NUM_PROC_BSEARCH (2),
+# Overrides: DATA_DIR, CKPT_DIR, LOG_DIR (examples/tiny/logs), BEAM_SIZE (300), NUM_ALPHAS (8),
+#   NUM_BETAS (6), ALPHA_FROM (0.25), ALPHA_TO (3.0), BETA_FROM (0.0), BETA_TO (3.0), NUM_PROC_BSEARCH (2),
 #   ERROR_RATE_TYPE (wer; cer for Mandarin).
 set -e
 cd "$(dirname "$0")/../.."
@@ -15,12 +15,12 @@ mkdir -p "$LOG_DIR"
 python tools/tune.py \
     --num_batches -1 \
     --batch_size 32 \
-    --beam_size "${BEAM_SIZE:-100}" \
+    --beam_size "${BEAM_SIZE:-300}" \
     --num_proc_bsearch "${NUM_PROC_BSEARCH:-2}" \
-    --num_alphas "${NUM_ALPHAS:-7}" \
+    --num_alphas "${NUM_ALPHAS:-8}" \
     --num_betas "${NUM_BETAS:-6}" \
-    --alpha_from "${ALPHA_FROM:-0.5}" \
-    --alpha_to "${ALPHA_TO:-3.5}" \
+    --alpha_from "${ALPHA_FROM:-0.25}" \
+    --alpha_to "${ALPHA_TO:-3.0}" \
     --beta_from "${BETA_FROM:-0.0}" \
     --beta_to "${BETA_TO:-3.0}" \
     --cutoff_prob 1.0 \
