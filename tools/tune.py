@@ -71,7 +71,7 @@ def plot_surface(path: str, alphas: np.ndarray, betas: np.ndarray, rates: np.nda
     """Error rate as colour over alpha (x) and beta (y), the optimum marked with a star."""
     best_i, best_j = np.unravel_index(np.nanargmin(rates), rates.shape)
     figure, axes = plt.subplots(figsize=(7, 5))
-    mesh = axes.pcolormesh(alphas, betas, rates.T * 100, shading="nearest", cmap="viridis_r")
+    mesh = axes.pcolormesh(alphas, betas, rates.T * 100, shading="nearest", cmap="viridis")
     if len(alphas) > 1 and len(betas) > 1:
         contours = axes.contour(alphas, betas, rates.T * 100, colors="white", linewidths=0.6)
         axes.clabel(contours, fmt="%.1f", fontsize=7)
