@@ -10,19 +10,22 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import functools
+import json
 import os
 import sys
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import paddle
+import scipy.special
 
 from data_utils.audio import AudioError
 from data_utils.data import BadUtteranceError, SpeechBatchSampler, SpeechDataset, make_loader
 from data_utils.featurizer.text_featurizer import load_vocabulary
 from data_utils.manifest import ManifestError
-from model_utils.checkpoint import CheckpointError
-from model_utils.model import DeepSpeech2Model
+from model_utils.checkpoint import CONFIG_FILE, MEAN_STD_FILE, MODEL_FILE, VOCAB_FILE, CheckpointError
+from model_utils.inference import ExportedNetwork
+from model_utils.model import DeepSpeech2Model, check_flags
 from utils.error_rate import char_errors, word_errors
 from utils.utility import add_arguments
 
@@ -37,7 +40,8 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
     """DS2's model flags; the network flags may be left out (the checkpoint's config.json decides)."""
     add_arg = functools.partial(add_arguments, argparser=parser)
     add_arg("model_path", str, "./checkpoints/libri/params.latest",
-            "Checkpoint directory (params.latest, params.pass-N) or a model.pdparams file beside config.json.")
+            "Checkpoint directory (params.latest, params.pass-N), a model.pdparams file beside config.json, "
+            "or a directory written by tools/export_model.py.")
     add_arg("vocab_path", str, None, "Vocabulary; must equal the model's (default: the checkpoint's copy).")
     add_arg("mean_std_path", str, None, "Feature mean/std npz (default: the checkpoint's copy).")
     add_arg("num_conv_layers", int, 2, "Convolution layers (checked against the checkpoint).")
@@ -75,7 +79,10 @@ def load_model(args: argparse.Namespace, explicit: dict) -> DeepSpeech2Model:
     if args.use_gpu and not paddle.is_compiled_with_cuda():
         args.use_gpu = False
     paddle.set_device("gpu" if args.use_gpu else "cpu")
-    model = DeepSpeech2Model.from_checkpoint(args.model_path, explicit)
+    if is_exported(args.model_path):
+        model = ExportedModel(args.model_path, explicit, args.use_gpu)
+    else:
+        model = DeepSpeech2Model.from_checkpoint(args.model_path, explicit)
     if args.vocab_path is None:
         args.vocab_path = model.vocab_path
     elif load_vocabulary(args.vocab_path) != model.vocab_list:
@@ -87,6 +94,38 @@ def load_model(args: argparse.Namespace, explicit: dict) -> DeepSpeech2Model:
     if args.mean_std_path is None:
         raise CheckpointError(f"{args.model_path}: no mean_std.npz beside the weights; give --mean_std_path")
     return model
+
+
+def is_exported(path: str) -> bool:
+    """Whether ``path`` is a directory written by tools/export_model.py (a static model, no model.pdparams)."""
+    return (os.path.isdir(path) and not os.path.exists(os.path.join(path, MODEL_FILE))
+            and any(os.path.isfile(os.path.join(path, "model" + suffix)) for suffix in (".json", ".pdmodel")))
+
+
+class ExportedModel(DeepSpeech2Model):
+    """A DeepSpeech2Model whose probabilities come from an exported static network run by Paddle Inference.
+
+    The dygraph network built from config.json is kept only for its geometry (receptive field, output
+    lengths); its weights are never used.
+    """
+
+    def __init__(self, directory: str, explicit: dict, use_gpu: bool):
+        paths = {name: os.path.join(directory, name) for name in (CONFIG_FILE, VOCAB_FILE, MEAN_STD_FILE)}
+        for name in (CONFIG_FILE, VOCAB_FILE):
+            if not os.path.isfile(paths[name]):
+                raise CheckpointError(f"{directory}: exported model without {name} (re-run tools/export_model.py)")
+        with open(paths[CONFIG_FILE], encoding="utf-8") as handle:
+            config = json.load(handle)
+        check_flags(config, explicit, directory)
+        super().__init__(load_vocabulary(paths[VOCAB_FILE]), config)
+        self.runner = ExportedNetwork(os.path.join(directory, "model"), use_gpu=use_gpu)
+        self.vocab_path = paths[VOCAB_FILE]
+        self.mean_std_path = paths[MEAN_STD_FILE] if os.path.isfile(paths[MEAN_STD_FILE]) else None
+
+    def infer_batch_probs(self, features, feature_lengths) -> list[np.ndarray]:
+        logits, out_len = self.runner(features, feature_lengths)
+        probs = scipy.special.softmax(logits.astype(np.float32), axis=-1)
+        return [probs[i, :length] for i, length in enumerate(out_len)]
 
 
 def manifest_dataset(model: DeepSpeech2Model, args: argparse.Namespace, manifest_path: str) -> SpeechDataset:

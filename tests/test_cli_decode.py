@@ -17,6 +17,7 @@ from utils.error_rate import word_errors
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tools"))
+import export_model  # noqa: E402
 import tune  # noqa: E402
 
 CLIS = {"infer.py": infer.main, "test.py": test_cli.main, "tools/tune.py": tune.main}
@@ -123,6 +124,20 @@ def test_output_file_has_one_record_per_utterance_in_manifest_order(tiny_model, 
     for record in records:
         assert (record["errors"], record["words"]) == word_errors(record["target"], record["hypothesis"])
     assert rate == pytest.approx(sum(r["errors"] for r in records) / sum(r["words"] for r in records))
+
+
+def test_exported_model_decodes_like_its_checkpoint(tiny_model, tmp_path, monkeypatch):  # noqa: F811
+    exported = str(tmp_path / "exported")
+    monkeypatch.setattr(sys, "argv", ["export_model.py", f"--model_path={tiny_model['model_path']}",
+                                      f"--output_dir={exported}"])
+    export_model.main()
+    outputs = {}
+    for name, model_path in (("checkpoint", tiny_model["model_path"]), ("exported", exported)):
+        outputs[name] = tmp_path / f"{name}.jsonl"
+        flags = greedy_flags(tiny_model, "test.py")
+        flags[0] = f"--model_path={model_path}"
+        test_cli.main(flags + [f"--output_file={outputs[name]}"])
+    assert outputs["exported"].read_text(encoding="utf-8") == outputs["checkpoint"].read_text(encoding="utf-8")
 
 
 class _RecordingModel:
