@@ -2,7 +2,7 @@
 # Tiny example, training: a small DeepSpeech2 (80 fbank, 2 conv, 3 x BiGRU-256) on data/tiny, sized
 # for a 2-core CPU. Resumes from checkpoints/params.latest when a run was interrupted; does nothing
 # when the last pass's checkpoint exists (delete the checkpoints to retrain).
-# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (6), BATCH_SIZE (8),
+# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (10), BATCH_SIZE (8),
 #   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (2e-3), LR_DECAY (0.8), NUM_PROC_DATA (1),
 #   NUM_THREADS (1), USE_GPU (False), TRAINER_COUNT (1), AUGMENT_CONF (conf/augmentation.config), TEST_OFF (False).
 #   On a GPU: USE_GPU=True BATCH_SIZE=64 RNN_SIZE=1024 NUM_PROC_DATA=8 bash examples/tiny/run_train.sh
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 
 DATA_DIR=${DATA_DIR:-data/tiny}
 CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
-NUM_PASSES=${NUM_PASSES:-6}
+NUM_PASSES=${NUM_PASSES:-10}
 LAST_PASS=$CKPT_DIR/params.pass-$((NUM_PASSES - 1))
 
 if [ -d "$LAST_PASS" ]; then
