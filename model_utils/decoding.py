@@ -71,7 +71,8 @@ def add_decoder_args(parser: argparse.ArgumentParser, num_proc_bsearch: int = 8)
 
 
 def load_model(args: argparse.Namespace, explicit: dict) -> DeepSpeech2Model:
-    """The checkpoint's model on the chosen device, with ``args.vocab_path``/``mean_std_path`` filled in.
+    """The model of a checkpoint or an exported directory, on the chosen device, with
+    ``args.vocab_path``/``mean_std_path`` filled in from it when not given.
 
     ``explicit`` are the flags given on the command line; network flags or a vocabulary that
     contradict the checkpoint raise CheckpointError.
