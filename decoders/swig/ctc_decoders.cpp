@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <mutex>
 #include <stdexcept>
@@ -53,11 +54,18 @@ struct Candidate {
 };
 
 // An entry of the end-of-frame selection: an old prefix (ref >= 0, its node) or a candidate (ref = -1 - index).
+// key orders entries as DS2 orders prefixes (higher score first, ties by lower token) in one integer comparison.
 struct Ranked {
-  float score;
-  int32_t character;
+  uint64_t key;
   int32_t ref;
 };
+
+inline uint64_t rank_key(float score, int character) {
+  uint32_t bits;
+  std::memcpy(&bits, &score, sizeof bits);
+  bits = (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;  // monotone in the float's value
+  return (static_cast<uint64_t>(bits) << 32) | (0xFFFFFFFFu - static_cast<uint32_t>(character + 1));
+}
 
 void check_probs(const float *probs, size_t num_frames, size_t num_classes, const std::vector<std::string> &vocabulary,
                  const std::string &what) {
@@ -72,6 +80,21 @@ void check_probs(const float *probs, size_t num_frames, size_t num_classes, cons
                                   (std::isnan(probs[i]) ? "NaN" : "a negative or infinite value") +
                                   "; expected probabilities");
     }
+  }
+}
+
+// Stable sort by decreasing probability: insertion sort for small vocabularies (no allocation), else std::stable_sort.
+void sort_by_prob(std::vector<std::pair<int, float>> *tokens) {
+  auto &items = *tokens;
+  if (items.size() > 64) {
+    std::stable_sort(items.begin(), items.end(), [](const auto &a, const auto &b) { return a.second > b.second; });
+    return;
+  }
+  for (size_t i = 1; i < items.size(); ++i) {
+    const auto item = items[i];
+    size_t j = i;
+    for (; j > 0 && items[j - 1].second < item.second; --j) items[j] = items[j - 1];
+    items[j] = item;
   }
 }
 
@@ -130,10 +153,7 @@ class BeamSearch {
   std::vector<Ranked> ranked_;
 };
 
-// DS2's prefix order: higher score first, ties by token.
-inline bool precedes(const Ranked &x, const Ranked &y) {
-  return x.score == y.score ? x.character < y.character : x.score > y.score;
-}
+inline bool precedes(const Ranked &x, const Ranked &y) { return x.key > y.key; }
 
 int32_t BeamSearch::find_child(int32_t parent, int c) const {
   if (use_masks_ && !((nodes_[parent].child_mask >> c) & 1)) return kNone;
@@ -280,13 +300,13 @@ void BeamSearch::select(std::vector<int32_t> *prefixes) {
     node.b_cur = node.nb_cur = -kFloatInf;
     node.score = log_sum_exp(node.b_prev, node.nb_prev);
     min_old = std::min(min_old, node.score);
-    ranked_.push_back({node.score, node.character, p});
+    ranked_.push_back({rank_key(node.score, node.character), p});
   }
   // With a full beam of old prefixes, a candidate below all of them cannot be kept.
   const float bar = prefixes->size() == beam_size_ ? min_old : -kFloatInf;
   for (size_t i = 0; i < candidates_.size(); ++i) {
     if (candidates_[i].score < bar) continue;
-    ranked_.push_back({candidates_[i].score, candidates_[i].character, -1 - static_cast<int32_t>(i)});
+    ranked_.push_back({rank_key(candidates_[i].score, candidates_[i].character), -1 - static_cast<int32_t>(i)});
   }
   const size_t keep = std::min(beam_size_, ranked_.size());
   if (ranked_.size() > beam_size_) std::nth_element(ranked_.begin(), ranked_.begin() + keep, ranked_.end(), precedes);
@@ -339,12 +359,7 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
     for (const auto &cand : candidates) {
       if (cand.first != blank_) by_prob.push_back(cand);
     }
-    for (size_t i = 1; i < by_prob.size(); ++i) {  // insertion sort: stable, no allocation, a few dozen tokens
-      const auto item = by_prob[i];
-      size_t j = i;
-      for (; j > 0 && by_prob[j - 1].second < item.second; --j) by_prob[j] = by_prob[j - 1];
-      by_prob[j] = item;
-    }
+    sort_by_prob(&by_prob);
     const float log_prob_blank_c = log_prob_of[blank_];
     if (use_masks_) {  // top_mask[k]: the k most probable extension tokens, as bits
       top_mask.assign(by_prob.size() + 1, 0);
@@ -365,13 +380,9 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
       const bool ds2_order = word_lm_ && nodes_[p].dict_state == Scorer::kDictFinal;
       if (use_masks_ && !ds2_order) {
         // Tokens above `stop` (a prefix of by_prob) that a child or the trie can take, visited as bits.
-        size_t lo = 0, hi = by_prob.size();
-        while (lo < hi) {
-          const size_t mid = (lo + hi) / 2;
-          if (by_prob[mid].second + p_score < stop) hi = mid;
-          else lo = mid + 1;
-        }
-        for (uint64_t todo = top_mask[lo] & (nodes_[p].allowed | nodes_[p].child_mask); todo; todo &= todo - 1) {
+        size_t above = 0;
+        while (above < by_prob.size() && !(by_prob[above].second + p_score < stop)) ++above;
+        for (uint64_t todo = top_mask[above] & (nodes_[p].allowed | nodes_[p].child_mask); todo; todo &= todo - 1) {
           const int c = __builtin_ctzll(todo);
           float log_p = log_prob_of[c] + p_score;
           if (c == character) log_p = b_prev > -kFloatInf ? log_prob_of[c] + b_prev : -kFloatInf;
@@ -451,7 +462,7 @@ double BeamSearch::sentence_log_prob(int32_t p, const std::vector<int> &labels) 
 
 BeamResults BeamSearch::results(std::vector<int32_t> &prefixes) const {
   std::sort(prefixes.begin(), prefixes.end(), [this](int32_t a, int32_t b) {
-    return precedes({nodes_[a].score, nodes_[a].character, a}, {nodes_[b].score, nodes_[b].character, b});
+    return rank_key(nodes_[a].score, nodes_[a].character) > rank_key(nodes_[b].score, nodes_[b].character);
   });
   BeamResults out;
   std::vector<int> labels;

@@ -52,7 +52,7 @@ extension = Extension(
     include_dirs=[KENLM_ROOT, HERE],
     define_macros=[("KENLM_MAX_ORDER", "6"), ("NDEBUG", None), ("HAVE_ZLIB", None), ("HAVE_BZLIB", None),
                    ("HAVE_XZLIB", None)],
-    extra_compile_args=["-O3", "-g", "-std=c++17", "-fvisibility=hidden", "-Wno-sign-compare", "-Wno-unused-local-typedefs"],
+    extra_compile_args=["-O3", "-std=c++17", "-fvisibility=hidden", "-Wno-sign-compare", "-Wno-unused-local-typedefs"],
     libraries=["z", "bz2", "lzma"],
     swig_opts=["-c++", "-threads"],
     language="c++",

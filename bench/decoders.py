@@ -1,0 +1,300 @@
+"""Benchmark the CTC decoders against the decoders a user would pick instead; prints a Markdown table.
+
+Peers: the original DS2 decoder (`paddlespeech_ctcdecoders`, wheels for Python 3.9 only, run in a throwaway 3.9 venv)
+and `pyctcdecode` with `kenlm` (a throwaway venv that sees this environment's kenlm). Both venvs live under
+build/bench_decoders/ and are created on first use; the project does not depend on them.
+
+Input, built deterministically and cached under build/bench_decoders/:
+  * sentences of Jane Austen's Persuasion (via R's janeaustenr) turned into CTC posteriors at 100 frames/s over DS2's
+    English vocabulary (29 classes): peaky emissions separated by blanks, probability spread over acoustically
+    confusable letters, some substitutions and weak (deleted) letters;
+  * a 4-gram word LM and a 6-gram character LM trained with lmplz on Pride & Prejudice, Mansfield Park, Emma and
+    Northanger Abbey (disjoint from the test sentences).
+Each (decoder, setting) runs in its own process, one thread; throughput is audio seconds per CPU second of decoding
+(LM loading excluded). A decoder stops after --max_cpu_seconds; WER is then compared on the utterances every decoder of
+that row finished.
+
+    python bench/decoders.py --num_utts=200
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, "build", "bench_decoders")
+VOCABULARY = ["'", " "] + [chr(c) for c in range(ord("a"), ord("z") + 1)]
+CHAR_SPACE = "_"  # a character LM cannot hold a space token: its rows spell the space '_' everywhere
+LM_BOOKS = ["Pride & Prejudice", "Mansfield Park", "Emma", "Northanger Abbey"]
+TEST_BOOK = "Persuasion"
+# Letters a listener (or an acoustic model) confuses with each letter.
+CONFUSABLE = {"a": "eo", "b": "pd", "c": "ks", "d": "tb", "e": "ai", "f": "vp", "g": "kj", "h": "'", "i": "ey",
+              "j": "g", "k": "gc", "l": "r", "m": "n", "n": "m", "o": "au", "p": "bt", "q": "k", "r": "l", "s": "zc",
+              "t": "dp", "u": "oa", "v": "fb", "w": "vu", "x": "ks", "y": "i", "z": "s", "'": " ", " ": "'"}
+PEER_VENVS = {"ds2": ("py39", "/root/.pyenv/versions/3.9.18/bin/python", ["numpy", "paddlespeech_ctcdecoders"]),
+              "pyctcdecode": ("py311", sys.executable, ["pyctcdecode"])}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Input: sentences, LMs, posteriors
+
+
+def austen_lines(book: str) -> list[str]:
+    script = ("library(janeaustenr); b <- austen_books(); "
+              f"writeLines(b$text[b$book == '{book}'])")
+    return subprocess.run(["Rscript", "-e", script], check=True, capture_output=True, text=True).stdout.splitlines()
+
+
+def sentences_of(lines: list[str]) -> list[str]:
+    """Normalised sentences (lower case, letters, apostrophes and single spaces) of a book's text lines."""
+    import re
+    text = " ".join(line.strip() for line in lines)
+    sentences = []
+    for raw in re.split(r"[.!?;:]+", text):
+        words = re.sub(r"[^a-z' ]", " ", raw.lower().replace("_", " ")).split()
+        words = [w.strip("'") for w in words if w.strip("'")]
+        if words:
+            sentences.append(" ".join(words))
+    return sentences
+
+
+def simulate_posteriors(text: str, rng: np.random.Generator) -> np.ndarray:
+    """CTC posteriors [T, 29] for ``text``: per letter 1-3 peaky frames, then 2-6 mostly-blank frames."""
+    blank = len(VOCABULARY)
+    index = {c: i for i, c in enumerate(VOCABULARY)}
+    frames = []
+    for ch in text:
+        target = index[ch]
+        confusions = [index[c] for c in CONFUSABLE[ch]]
+        event = rng.random()
+        for _ in range(int(rng.integers(1, 4))):
+            logits = rng.normal(0.0, 0.5, blank + 1)
+            logits[blank] = 2.5 + rng.normal(0.0, 0.5)
+            logits[target] = 6.0 + rng.normal(0.0, 0.5)
+            for c in confusions:
+                logits[c] = 6.0 - rng.uniform(1.5, 4.0)
+            if event < 0.05:  # substitution: a confusable letter wins, the right one stays close
+                logits[confusions[0]] = logits[target] + rng.uniform(0.2, 1.5)
+            elif event < 0.07:  # weak letter: the blank wins
+                logits[target] = logits[blank] - rng.uniform(0.2, 1.0)
+            frames.append(logits)
+        for _ in range(int(rng.integers(2, 7))):
+            logits = rng.normal(0.0, 0.5, blank + 1)
+            logits[blank] = 6.0 + rng.normal(0.0, 0.5)
+            logits[target] = 2.5 + rng.normal(0.0, 1.0)
+            frames.append(logits)
+    logits = np.array(frames)
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def prepare(num_utts: int) -> dict:
+    """Build (once) the test sentences, posteriors and both LMs; returns their paths."""
+    sys.path.insert(0, ROOT)
+    from models.lm.train_lm import build_binary, train_arpa
+    os.makedirs(WORK, exist_ok=True)
+    paths = {"posteriors": os.path.join(WORK, f"posteriors_{num_utts}.npz"),
+             "word_lm": os.path.join(WORK, "word4.klm"), "char_lm": os.path.join(WORK, "char6.klm")}
+    if not os.path.exists(paths["word_lm"]) or not os.path.exists(paths["char_lm"]):
+        lm_sentences = [s for book in LM_BOOKS for s in sentences_of(austen_lines(book))]
+        word_text, char_text = os.path.join(WORK, "lm_words.txt"), os.path.join(WORK, "lm_chars.txt")
+        with open(word_text, "w") as handle:
+            handle.writelines(s + "\n" for s in lm_sentences)
+        with open(char_text, "w") as handle:
+            handle.writelines(" ".join(s.replace(" ", CHAR_SPACE)) + "\n" for s in lm_sentences)
+        for text, order, name in ((word_text, 4, "word_lm"), (char_text, 6, "char_lm")):
+            arpa = paths[name] + ".arpa"
+            train_arpa(text, arpa, order)
+            build_binary(arpa, paths[name], "trie")
+            os.remove(arpa)
+    if not os.path.exists(paths["posteriors"]):
+        rng = np.random.default_rng(0)
+        candidates = [s for s in sentences_of(austen_lines(TEST_BOOK)) if 15 <= len(s.split()) <= 60]
+        chosen = [candidates[i] for i in sorted(rng.choice(len(candidates), num_utts, replace=False))]
+        arrays = {f"u{i}": simulate_posteriors(s, rng) for i, s in enumerate(chosen)}
+        np.savez(paths["posteriors"], texts=np.array(chosen), **arrays)
+    return paths
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Workers: each runs in its own process (and, for the peers, its own Python)
+
+
+def load_posteriors(path: str) -> tuple[list[str], list[np.ndarray]]:
+    data = np.load(path)
+    texts = [str(t) for t in data["texts"]]
+    return texts, [data[f"u{i}"] for i in range(len(texts))]
+
+
+def vocabulary_for(lm_kind: str) -> list[str]:
+    return [CHAR_SPACE if c == " " else c for c in VOCABULARY] if lm_kind == "char" else list(VOCABULARY)
+
+
+def make_decode(args: argparse.Namespace):
+    """A function probs -> text for the worker's decoder and setting (LM loaded here, outside the timing)."""
+    vocabulary = vocabulary_for(args.lm_kind)
+    if args.worker == "ours":
+        sys.path.insert(0, ROOT)
+        from decoders import swig_wrapper
+        scorer = swig_wrapper.Scorer(args.alpha, args.beta, args.lm_path, vocabulary) if args.lm_path else None
+        return lambda probs: swig_wrapper.ctc_beam_search_decoder(probs, vocabulary, args.beam_size, 1.0, 40,
+                                                                  scorer)[0][1]
+    if args.worker == "ds2":
+        import paddlespeech_ctcdecoders as ds2
+        ps_vocab = ["<space>" if c == " " else c for c in vocabulary] + ["<blank>"]
+        scorer = ds2.Scorer(args.alpha, args.beta, args.lm_path, ps_vocab) if args.lm_path else None
+        blank = len(vocabulary)
+
+        def decode(probs):
+            result = ds2.ctc_beam_search_decoding(probs.astype(np.float64).tolist(), ps_vocab, args.beam_size, 1.0,
+                                                  40, scorer, blank)
+            return result[0][1].replace("<space>", " ")
+        return decode
+    from pyctcdecode import build_ctcdecoder
+    decoder = build_ctcdecoder(vocabulary + [""], kenlm_model_path=args.lm_path or None)
+    return lambda probs: decoder.decode(np.log(np.maximum(probs, 1e-30)), beam_width=args.beam_size)
+
+
+def run_worker(args: argparse.Namespace) -> None:
+    texts, posteriors = load_posteriors(args.posteriors)
+    decode = make_decode(args)
+    hypotheses, cpu, frames = [], 0.0, 0
+    for probs in posteriors:
+        start = time.process_time()
+        hypotheses.append(decode(probs))
+        cpu += time.process_time() - start
+        frames += probs.shape[0]
+        if cpu > args.max_cpu_seconds:
+            break
+    with open(args.out, "w") as handle:
+        json.dump({"hypotheses": hypotheses, "cpu_seconds": cpu, "audio_seconds": frames / 100.0}, handle)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Driver
+
+
+def peer_python(name: str) -> str:
+    """The Python of the peer's throwaway venv, created and filled on first use."""
+    folder, base_python, packages = PEER_VENVS[name]
+    venv = os.path.join(WORK, folder)
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(python):
+        flags = ["--system-site-packages"] if name == "pyctcdecode" else []
+        subprocess.run([base_python, "-m", "venv", *flags, venv], check=True)
+        subprocess.run([python, "-m", "pip", "install", "-q", *packages], check=True)
+    return python
+
+
+def measure(decoder: str, lm_kind: str, beam_size: int, paths: dict, args: argparse.Namespace) -> dict | None:
+    out = os.path.join(WORK, f"result_{decoder}_{lm_kind}_{beam_size}.json")
+    if args.reuse_results and os.path.exists(out):
+        with open(out) as handle:
+            return json.load(handle)
+    python = sys.executable if decoder == "ours" else peer_python(decoder)
+    lm_path = {"word": paths["word_lm"], "char": paths["char_lm"], "none": ""}[lm_kind]
+    command = [python, os.path.abspath(__file__), f"--worker={decoder}", f"--posteriors={paths['posteriors']}",
+               f"--lm_kind={lm_kind}", f"--lm_path={lm_path}", f"--beam_size={beam_size}", f"--alpha={args.alpha}",
+               f"--beta={args.beta}", f"--max_cpu_seconds={args.max_cpu_seconds}", f"--out={out}"]
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        print(f"{decoder} {lm_kind} beam {beam_size} failed:\n{result.stderr[-1500:]}", file=sys.stderr)
+        return None
+    with open(out) as handle:
+        return json.load(handle)
+
+
+def word_error_rate(references: list[str], hypotheses: list[str]) -> float:
+    sys.path.insert(0, ROOT)
+    from utils.error_rate import word_errors
+    errors = total = 0.0
+    for ref, hyp in zip(references, hypotheses):
+        e, n = word_errors(ref, hyp.replace(CHAR_SPACE, " "))
+        errors, total = errors + e, total + n
+    return errors / total
+
+
+def swig_greedy(probs: np.ndarray) -> str:
+    sys.path.insert(0, ROOT)
+    from decoders import swig_wrapper
+    return swig_wrapper.ctc_greedy_decoder(probs, VOCABULARY)
+
+
+def batch_speedup(paths: dict, beam_size: int, threads: int) -> tuple[float, float]:
+    """Wall seconds of the batch decoder with one thread and with ``threads`` threads (word LM)."""
+    sys.path.insert(0, ROOT)
+    from decoders import swig_wrapper
+    _, posteriors = load_posteriors(paths["posteriors"])
+    scorer = swig_wrapper.Scorer(2.5, 0.3, paths["word_lm"], VOCABULARY)
+    walls = []
+    for n in (1, threads):
+        start = time.perf_counter()
+        swig_wrapper.ctc_beam_search_decoder_batch(posteriors, VOCABULARY, beam_size, n, ext_scoring_func=scorer)
+        walls.append(time.perf_counter() - start)
+    return walls[0], walls[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sys.path.insert(0, ROOT)
+    from utils.utility import add_arguments, print_arguments
+    add_arguments("num_utts", int, 200, "Number of test utterances.", parser)
+    add_arguments("beam_sizes", str, "500,100", "Beam sizes to compare.", parser)
+    add_arguments("lm_kinds", str, "word,char,none", "LM settings to compare: word, char, none.", parser)
+    add_arguments("peers", str, "ds2,pyctcdecode", "Peer decoders to run.", parser)
+    add_arguments("alpha", float, 2.5, "LM weight (DS2 default).", parser)
+    add_arguments("beta", float, 0.3, "Word insertion bonus (DS2 default).", parser)
+    add_arguments("max_cpu_seconds", float, 60.0, "A decoder stops after this much CPU time per row.", parser)
+    add_arguments("reuse_results", bool, False, "Print the table from the last run's saved results.", parser)
+    add_arguments("threads", int, 2, "Threads for the batch-decoder scaling check (0 to skip).", parser)
+    args = parser.parse_args()
+    print_arguments(args)
+    paths = prepare(args.num_utts)
+    references, posteriors = load_posteriors(paths["posteriors"])
+    audio = sum(p.shape[0] for p in posteriors) / 100.0
+    print(f"{len(references)} utterances, {audio:.0f} s of audio")
+
+    greedy = word_error_rate(references, [swig_greedy(p) for p in posteriors])
+    print(f"greedy WER {100 * greedy:.1f}%\n")
+    print("| LM | beam | decoder | utts | WER % | ours' WER % on these utts | audio-s / CPU-s | ours vs this |")
+    print("|---|---|---|---|---|---|---|---|")
+    for lm_kind in args.lm_kinds.split(","):
+        for beam_size in (int(b) for b in args.beam_sizes.split(",")):
+            decoders = ["ours"] + [p for p in args.peers.split(",") if p and not (p == "pyctcdecode" and lm_kind == "char")]
+            results = {d: measure(d, lm_kind, beam_size, paths, args) for d in decoders}
+            results = {d: r for d, r in results.items() if r is not None}
+            speed = {d: r["audio_seconds"] / r["cpu_seconds"] for d, r in results.items()}
+            ours = results["ours"]["hypotheses"]
+            for d, r in results.items():
+                n = min(len(r["hypotheses"]), len(ours))
+                wer = word_error_rate(references[:n], r["hypotheses"][:n])
+                ours_wer = word_error_rate(references[:n], ours[:n])
+                ratio = "" if d == "ours" else f"{speed['ours'] / speed[d]:.1f}x"
+                print(f"| {lm_kind} | {beam_size} | {d} | {n} | {100 * wer:.1f} | {100 * ours_wer:.1f} | "
+                      f"{speed[d]:.1f} | {ratio} |", flush=True)
+    if args.threads > 1:
+        one, many = batch_speedup(paths, 500, args.threads)
+        print(f"\nbatch decoder, word LM, beam 500: 1 thread {one:.1f} s wall, {args.threads} threads {many:.1f} s wall,"
+              f" speed-up {one / many:.2f}x")
+
+
+def worker_main() -> None:
+    parser = argparse.ArgumentParser()
+    for name, kind in (("worker", str), ("posteriors", str), ("lm_kind", str), ("lm_path", str), ("beam_size", int),
+                       ("alpha", float), ("beta", float), ("max_cpu_seconds", float), ("out", str)):
+        parser.add_argument("--" + name, type=kind, required=True)
+    run_worker(parser.parse_args())
+
+
+if __name__ == "__main__":
+    if any(arg.startswith("--worker=") for arg in sys.argv[1:]):
+        worker_main()
+    else:
+        main()
