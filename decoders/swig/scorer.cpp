@@ -95,26 +95,6 @@ std::vector<std::string> Scorer::split_labels(const std::vector<int> &labels) co
   return is_character_based_ ? split_utf8(text) : split_words(text);
 }
 
-int32_t Scorer::dict_next(int32_t state, int c) const {
-  if (state < 0) return kNoState;
-  if (c == space_id_) return dict_word_[state] >= 0 ? kDictFinal : kNoState;
-  if (!dict_mask_.empty()) {  // edges are sorted by token: the edge of c is ranked by the bits below c
-    const uint64_t mask = dict_mask_[state];
-    if (!((mask >> c) & 1)) return kNoState;
-    return edge_target_[edge_begin_[state] + __builtin_popcountll(mask & ((uint64_t{1} << c) - 1))];
-  }
-  const auto begin = edge_token_.begin() + edge_begin_[state], end = edge_token_.begin() + edge_begin_[state + 1];
-  const auto found = std::lower_bound(begin, end, c);
-  return found != end && *found == c ? edge_target_[found - edge_token_.begin()] : kNoState;
-}
-
-uint64_t Scorer::dict_allowed(int32_t state) const {
-  if (dict_mask_.empty()) return ~uint64_t{0};
-  if (state < 0) return 0;
-  const bool space_allowed = space_id_ >= 0 && dict_word_[state] >= 0;
-  return dict_mask_[state] | (space_allowed ? uint64_t{1} << space_id_ : 0);
-}
-
 void Scorer::build_dictionary(const std::vector<std::pair<lm::WordIndex, std::string>> &lm_words) {
   std::unordered_map<std::string, int> token_of;
   for (size_t i = 0; i < vocabulary_.size(); ++i) token_of[vocabulary_[i]] = static_cast<int>(i);

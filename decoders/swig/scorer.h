@@ -6,6 +6,7 @@
 // trie of the LM's words (built once here).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -41,9 +42,25 @@ class Scorer {
   static constexpr int32_t kNoState = -1;
 
   // Next trie state after vocabulary token c (space included), or kNoState when no LM word is spelled that way.
-  int32_t dict_next(int32_t state, int c) const;
+  int32_t dict_next(int32_t state, int c) const {
+    if (state < 0) return kNoState;
+    if (c == space_id_) return dict_word_[state] >= 0 ? kDictFinal : kNoState;
+    if (!dict_mask_.empty()) {  // edges are sorted by token: the edge of c is ranked by the bits below c
+      const uint64_t mask = dict_mask_[state];
+      if (!((mask >> c) & 1)) return kNoState;
+      return edge_target_[edge_begin_[state] + __builtin_popcountll(mask & ((uint64_t{1} << c) - 1))];
+    }
+    const auto begin = edge_token_.begin() + edge_begin_[state], end = edge_token_.begin() + edge_begin_[state + 1];
+    const auto found = std::lower_bound(begin, end, c);
+    return found != end && *found == c ? edge_target_[found - edge_token_.begin()] : kNoState;
+  }
   // Tokens dict_next accepts from this state, as bits; all bits when the vocabulary has 64 tokens or more.
-  uint64_t dict_allowed(int32_t state) const;
+  uint64_t dict_allowed(int32_t state) const {
+    if (dict_mask_.empty()) return ~uint64_t{0};
+    if (state < 0) return 0;
+    const bool space_allowed = space_id_ >= 0 && dict_word_[state] >= 0;
+    return dict_mask_[state] | (space_allowed ? uint64_t{1} << space_id_ : 0);
+  }
   // LM index of the word that ends at this trie state, or -1 when no word ends there.
   int64_t dict_word(int32_t state) const { return state >= 0 ? dict_word_[state] : -1; }
   // LM index of vocabulary token c (character LMs), 0 (<unk>) when the LM lacks it.

@@ -1,7 +1,8 @@
 """Build the SWIG CTC decoder extension `_swig_decoders` in place, with KenLM compiled in.
 
 KenLM's C++ sources come from the `kenlm` sdist on PyPI (decoders/build.sh unpacks it; set KENLM_ROOT). Objects are
-compiled in parallel and reused while newer than their source, so re-running is quick.
+compiled in parallel and reused while newer than their source (and, for the decoder's own files, its headers), so
+re-running is quick.
 """
 import glob
 import os
@@ -27,14 +28,19 @@ def kenlm_sources() -> list:
 
 
 class ParallelBuildExt(build_ext):
-    """build_ext that compiles sources in parallel and skips objects newer than their source."""
+    """build_ext that compiles sources in parallel and skips objects newer than their inputs."""
 
     def build_extension(self, ext):
         serial_compile = self.compiler.compile
 
+        headers = [os.path.getmtime(h) for h in glob.glob(os.path.join(HERE, "*.h"))]
+
         def compile_one(source, output_dir, kwargs):
             obj = self.compiler.object_filenames([source], output_dir=output_dir)[0]
-            if os.path.exists(obj) and os.path.getmtime(obj) >= os.path.getmtime(source) and not self.force:
+            inputs = [os.path.getmtime(source)]
+            if os.path.dirname(os.path.abspath(source)) == HERE:  # the decoder's sources include its headers
+                inputs += headers
+            if os.path.exists(obj) and os.path.getmtime(obj) >= max(inputs) and not self.force:
                 return obj
             return serial_compile([source], output_dir=output_dir, **kwargs)[0]
 
@@ -49,6 +55,7 @@ class ParallelBuildExt(build_ext):
 extension = Extension(
     "_swig_decoders",
     sources=["decoders.i", "decoder_utils.cpp", "scorer.cpp", "ctc_decoders.cpp"] + kenlm_sources(),
+    depends=glob.glob(os.path.join(HERE, "*.h")),
     include_dirs=[KENLM_ROOT, HERE],
     define_macros=[("KENLM_MAX_ORDER", "6"), ("NDEBUG", None), ("HAVE_ZLIB", None), ("HAVE_BZLIB", None),
                    ("HAVE_XZLIB", None)],
