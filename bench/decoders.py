@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -28,6 +29,7 @@ import time
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)  # project modules are imported where needed: peer workers run in other Pythons
 WORK = os.path.join(ROOT, "build", "bench_decoders")
 VOCABULARY = ["'", " "] + [chr(c) for c in range(ord("a"), ord("z") + 1)]
 CHAR_SPACE = "_"  # a character LM cannot hold a space token: its rows spell the space '_' everywhere
@@ -53,7 +55,6 @@ def austen_lines(book: str) -> list[str]:
 
 def sentences_of(lines: list[str]) -> list[str]:
     """Normalised sentences (lower case, letters, apostrophes and single spaces) of a book's text lines."""
-    import re
     text = " ".join(line.strip() for line in lines)
     sentences = []
     for raw in re.split(r"[.!?;:]+", text):
@@ -96,7 +97,6 @@ def simulate_posteriors(text: str, rng: np.random.Generator) -> np.ndarray:
 
 def prepare(num_utts: int) -> dict:
     """Build (once) the test sentences, posteriors and both LMs; returns their paths."""
-    sys.path.insert(0, ROOT)
     from models.lm.train_lm import build_binary, train_arpa
     os.makedirs(WORK, exist_ok=True)
     paths = {"posteriors": os.path.join(WORK, f"posteriors_{num_utts}.npz"),
@@ -140,7 +140,6 @@ def make_decode(args: argparse.Namespace):
     """A function probs -> text for the worker's decoder and setting (LM loaded here, outside the timing)."""
     vocabulary = vocabulary_for(args.lm_kind)
     if args.worker == "ours":
-        sys.path.insert(0, ROOT)
         from decoders import swig_wrapper
         scorer = swig_wrapper.Scorer(args.alpha, args.beta, args.lm_path, vocabulary) if args.lm_path else None
         return lambda probs: swig_wrapper.ctc_beam_search_decoder(probs, vocabulary, args.beam_size, 1.0, 40,
@@ -212,7 +211,6 @@ def measure(decoder: str, lm_kind: str, beam_size: int, paths: dict, args: argpa
 
 
 def word_error_rate(references: list[str], hypotheses: list[str]) -> float:
-    sys.path.insert(0, ROOT)
     from utils.error_rate import word_errors
     errors = total = 0.0
     for ref, hyp in zip(references, hypotheses):
@@ -222,14 +220,12 @@ def word_error_rate(references: list[str], hypotheses: list[str]) -> float:
 
 
 def swig_greedy(probs: np.ndarray) -> str:
-    sys.path.insert(0, ROOT)
     from decoders import swig_wrapper
     return swig_wrapper.ctc_greedy_decoder(probs, VOCABULARY)
 
 
 def batch_speedup(paths: dict, beam_size: int, threads: int) -> tuple[float, float]:
     """Wall seconds of the batch decoder with one thread and with ``threads`` threads (word LM)."""
-    sys.path.insert(0, ROOT)
     from decoders import swig_wrapper
     _, posteriors = load_posteriors(paths["posteriors"])
     scorer = swig_wrapper.Scorer(2.5, 0.3, paths["word_lm"], VOCABULARY)
@@ -243,7 +239,6 @@ def batch_speedup(paths: dict, beam_size: int, threads: int) -> tuple[float, flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sys.path.insert(0, ROOT)
     from utils.utility import add_arguments, print_arguments
     add_arguments("num_utts", int, 200, "Number of test utterances.", parser)
     add_arguments("beam_sizes", str, "500,100", "Beam sizes to compare.", parser)
