@@ -18,7 +18,11 @@ CONV_CHANNELS = 32
 
 
 def set_num_threads(num_threads: int) -> None:
-    """Let Paddle's CPU kernels use ``num_threads`` threads (Paddle defaults to one)."""
+    """Let Paddle's CPU kernels use ``num_threads`` threads (Paddle defaults to one).
+
+    On a shared, oversubscribed CPU two threads were slower than one (bench/RESULTS.md); there,
+    data-parallel processes of one thread each use the cores better.
+    """
     paddle.base.core.set_num_threads(num_threads)
 
 
