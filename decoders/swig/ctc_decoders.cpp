@@ -41,16 +41,14 @@ struct Node {
 
 // A prefix that would join the list this frame. It is only made a node if it makes the beam, which spares creating
 // and freeing the many extensions that fall out at once. Its score is final: a new prefix gets one term per frame.
+// What a new node derives from its parent (trie state, OOV distance) is worked out only for candidates kept.
 struct Candidate {
   float score;
   int32_t parent;
   int32_t character;
-  int32_t node;  // its inactive node, or kNone for a new one
-  int32_t dict_state;
-  int32_t oov_distance;
+  int32_t node;   // its inactive node, or kNone for a new one
+  int32_t state;  // index in candidate_states_ of the LM state after the token, or kNone (computed if kept)
   double lm_logp;
-  bool has_state;  // state holds the LM state after the token (else it is computed if the candidate is kept)
-  lm::ngram::State state;
 };
 
 // An entry of the end-of-frame selection: an old prefix (ref >= 0, its node) or a candidate (ref = -1 - index).
@@ -97,6 +95,46 @@ void sort_by_prob(std::vector<std::pair<int, float>> *tokens) {
     items[j] = item;
   }
 }
+
+inline bool more_than_two_bits(uint64_t bits) {
+  bits &= bits - 1;
+  bits &= bits - 1;
+  return bits != 0;
+}
+
+// One frame's extension tokens by decreasing log prob, padded to a power of two, with the masks of their top k.
+class TopTokens {
+ public:
+  void assign(const std::vector<std::pair<int, float>> &by_prob) {
+    size_ = 1;
+    while (size_ <= by_prob.size()) size_ *= 2;
+    log_probs_.assign(size_, -kFloatInf);
+    masks_.assign(size_, 0);
+    uint64_t mask = 0;
+    for (size_t k = 0; k < size_; ++k) {
+      if (k < by_prob.size()) {
+        log_probs_[k] = by_prob[k].second;
+        mask |= uint64_t{1} << by_prob[k].first;
+      }
+      masks_[k] = mask;
+    }
+  }
+  uint64_t all() const { return masks_[size_ - 1]; }
+  // The tokens whose log prob plus p_score is not below stop (float sums, as the caller computes them), found by
+  // bisection: the test is monotone in the log prob. The padding's -kFloatInf adds only tokens already in all().
+  uint64_t above(float p_score, float stop) const {
+    size_t count = 0;
+    for (size_t step = size_ / 2; step; step /= 2) {
+      if (!(log_probs_[count + step - 1] + p_score < stop)) count += step;
+    }
+    return count ? masks_[count - 1] : 0;
+  }
+
+ private:
+  size_t size_ = 1;
+  std::vector<float> log_probs_;
+  std::vector<uint64_t> masks_;
+};
 
 class BeamSearch {
  public:
@@ -148,6 +186,7 @@ class BeamSearch {
   std::vector<lm::ngram::State> states_;  // LM state after each node (word LMs: root and space nodes)
   std::vector<int32_t> free_;
   std::vector<Candidate> candidates_;
+  std::vector<lm::ngram::State> candidate_states_;
   std::vector<double> lm_cache_;  // LM scores of children not made nodes: lm_stride_ per node (vocabularies < 64)
   size_t lm_stride_ = 0;
   std::vector<Ranked> ranked_;
@@ -184,32 +223,32 @@ void BeamSearch::extend(int32_t parent, int c, float log_p, float floor) {
     if (child.active) {
       child.nb_cur = log_sum_exp(child.nb_cur, term);
     } else if (!(term < floor)) {
-      candidates_.push_back({term, parent, c, n, child.dict_state, child.oov_distance, child.lm_logp, false, {}});
+      candidates_.push_back({term, parent, c, n, kNone, child.lm_logp});
     }
     return;
   }
-  Candidate candidate{-kFloatInf, parent, c, kNone, Scorer::kDictStart, kNoOov, 0.0, false, {}};
+  Candidate candidate{-kFloatInf, parent, c, kNone, kNone, 0.0};
   if (word_lm_) {
     Node &before = nodes_[parent];
-    const bool maybe = !use_masks_ || ((before.allowed >> c) & 1);
-    candidate.dict_state = maybe ? scorer_->dict_next(before.dict_state, c) : Scorer::kNoState;
-    if (candidate.dict_state == Scorer::kNoState) {
+    // With masks, `allowed` holds exactly the tokens dict_next accepts.
+    const bool refused = use_masks_ ? !((before.allowed >> c) & 1)
+                                    : scorer_->dict_next(before.dict_state, c) == Scorer::kNoState;
+    if (refused) {
       if (before.dict_state == Scorer::kDictFinal) {
         before.dict_state = Scorer::kDictStart;
         before.allowed = scorer_->dict_allowed(Scorer::kDictStart);
       }
       return;
     }
-  } else if (char_lm_) {
-    candidate.oov_distance = scorer_->token_word(c) == 0 ? 0 : std::min(nodes_[parent].oov_distance + 1, kNoOov);
   }
   if (char_lm_ || (word_lm_ && c == space_id_)) {
     const int slot = char_lm_ ? c : 0;
     if (lm_stride_ && ((nodes_[parent].lm_known >> slot) & 1)) {
       candidate.lm_logp = lm_cache_[parent * lm_stride_ + slot];
     } else {
-      candidate.lm_logp = lm_score(parent, c, &candidate.state);
-      candidate.has_state = true;
+      candidate.state = static_cast<int32_t>(candidate_states_.size());
+      candidate_states_.emplace_back();
+      candidate.lm_logp = lm_score(parent, c, &candidate_states_.back());
       if (lm_stride_) {
         lm_cache_[parent * lm_stride_ + slot] = candidate.lm_logp;
         nodes_[parent].lm_known |= uint64_t{1} << slot;
@@ -256,12 +295,16 @@ int32_t BeamSearch::make_node(const Candidate &candidate) {
     parent.first_child = n;
     if (use_masks_) parent.child_mask |= uint64_t{1} << candidate.character;
     node.lm_logp = candidate.lm_logp;
-    node.dict_state = candidate.dict_state;
-    node.oov_distance = candidate.oov_distance;
     node.context = parent.context;
-    if (word_lm_) node.allowed = scorer_->dict_allowed(candidate.dict_state);
+    if (word_lm_) {
+      node.dict_state = scorer_->dict_next(parent.dict_state, candidate.character);
+      node.allowed = scorer_->dict_allowed(node.dict_state);
+    } else if (char_lm_) {
+      node.oov_distance =
+          scorer_->token_word(candidate.character) == 0 ? 0 : std::min(parent.oov_distance + 1, kNoOov);
+    }
     if (char_lm_ || (word_lm_ && candidate.character == space_id_)) {
-      if (candidate.has_state) states_[n] = candidate.state;
+      if (candidate.state != kNone) states_[n] = candidate_states_[candidate.state];
       else lm_score(candidate.parent, candidate.character, &states_[n]);
     }
     if (word_lm_ && candidate.character == space_id_) node.context = n;
@@ -330,8 +373,8 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
   std::vector<int32_t> prefixes{0};
   std::vector<std::pair<size_t, double>> scratch;
   std::vector<std::pair<int, float>> candidates, by_prob;
+  TopTokens top;
   std::vector<float> log_prob_of(num_classes);
-  std::vector<uint64_t> top_mask;
   const float lm_slack = scorer_ ? static_cast<float>(std::max(0.0, beta_)) : 0.0f;
 
   for (size_t t = 0; t < num_frames; ++t) {
@@ -361,12 +404,10 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
     }
     sort_by_prob(&by_prob);
     const float log_prob_blank_c = log_prob_of[blank_];
-    if (use_masks_) {  // top_mask[k]: the k most probable extension tokens, as bits
-      top_mask.assign(by_prob.size() + 1, 0);
-      for (size_t k = 0; k < by_prob.size(); ++k) top_mask[k + 1] = top_mask[k] | (uint64_t{1} << by_prob[k].first);
-    }
+    if (use_masks_) top.assign(by_prob);
 
     candidates_.clear();
+    candidate_states_.clear();
     for (int32_t p : prefixes) {
       const float p_score = nodes_[p].score;
       const float b_prev = nodes_[p].b_prev;
@@ -379,11 +420,13 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
       }
       const bool ds2_order = word_lm_ && nodes_[p].dict_state == Scorer::kDictFinal;
       if (use_masks_ && !ds2_order) {
-        // Tokens above `stop` (a prefix of by_prob) that a child or the trie can take, visited as bits.
-        size_t above = 0;
-        while (above < by_prob.size() && !(by_prob[above].second + p_score < stop)) ++above;
-        for (uint64_t todo = top_mask[above] & (nodes_[p].allowed | nodes_[p].child_mask); todo; todo &= todo - 1) {
+        // Tokens a child or the trie can take, visited as bits; those below `stop` are skipped. Prefixes that can
+        // take many tokens (word starts) first drop those below `stop` in one step.
+        uint64_t todo = top.all() & (nodes_[p].allowed | nodes_[p].child_mask);
+        if (more_than_two_bits(todo)) todo &= top.above(p_score, stop);
+        for (; todo; todo &= todo - 1) {
           const int c = __builtin_ctzll(todo);
+          if (log_prob_of[c] + p_score < stop) continue;
           float log_p = log_prob_of[c] + p_score;
           if (c == character) log_p = b_prev > -kFloatInf ? log_prob_of[c] + b_prev : -kFloatInf;
           extend(p, c, log_p, floor);

@@ -21,7 +21,7 @@ inline float log_sum_exp(float x, float y) {
   const float xmax = x > y ? x : y;
   const float d = x > y ? y - x : x - y;
   if (d < -17.0f && (xmax <= -1.0f || xmax >= 1.0f)) return xmax;
-  return std::log(std::exp(x - xmax) + std::exp(y - xmax)) + xmax;
+  return std::log(1.0f + std::exp(d)) + xmax;  // the larger term's exp(0) is exactly 1
 }
 
 // One frame's candidate tokens as (index, log prob): DS2's pruning. Tokens are sorted by probability and cut at
