@@ -17,51 +17,66 @@ constexpr int32_t kNone = -1;
 constexpr int kRootCharacter = -1;
 constexpr int32_t kNoOov = 1 << 20;
 
-// One prefix of the beam search trie. Nodes live in a flat pool and refer to each other by index.
-struct Node {
-  float b_prev = -kFloatInf;   // log prob of the prefix ending in blank, previous frame
-  float nb_prev = -kFloatInf;  // ... ending in its last token, previous frame
-  float b_cur = -kFloatInf;
-  float nb_cur = -kFloatInf;
-  float score = -kFloatInf;    // log_sum_exp(b_prev, nb_prev) (+ LM scores)
-  int32_t character = kRootCharacter;
-  int32_t parent = kNone;
-  int32_t first_child = kNone;
-  int32_t next_sibling = kNone;
-  int32_t prev_sibling = kNone;
-  bool active = true;                       // in the current list of prefixes
+// One prefix of the beam search trie. Nodes live in a flat pool and refer to each other by index. The fields every
+// frame reads come first and fit one 64-byte cache line.
+struct alignas(64) Node {
   uint64_t child_mask = 0;                  // tokens of the children, as bits (vocabularies under 64 tokens)
   uint64_t allowed = ~uint64_t{0};          // word LMs: tokens the trie accepts after this node, as bits
-  double lm_logp = 0.0;                     // log10 LM prob of the token this node completes
-  uint64_t lm_known = 0;                    // tokens whose LM score as a child of this node is in lm_cache_
+  float b_prev = -kFloatInf;                // log prob of the prefix ending in blank, previous frame
+  float nb_prev = -kFloatInf;               // ... ending in its last token, previous frame
+  float b_cur = -kFloatInf;
+  float nb_cur = -kFloatInf;
+  float score = -kFloatInf;                 // log_sum_exp(b_prev, nb_prev) (+ LM scores)
+  float lm_logp = 0.0f;                     // log10 LM prob of the token this node completes (KenLM's floats)
+  int32_t character = kRootCharacter;
+  int32_t first_child = kNone;
+  int32_t next_sibling = kNone;
   int32_t dict_state = Scorer::kDictStart;  // word LMs: character-trie state
+  bool active = true;                       // in the current list of prefixes
+  int32_t parent = kNone;
+  int32_t prev_sibling = kNone;
   int32_t context = 0;                      // word LMs: node holding the LM state before the current word
   int32_t oov_distance = kNoOov;            // character LMs: tokens back to the latest OOV token (0: this one)
+  uint64_t lm_known = 0;                    // tokens whose LM score as a child of this node is in lm_cache_
 };
 
 // A prefix that would join the list this frame. It is only made a node if it makes the beam, which spares creating
 // and freeing the many extensions that fall out at once. Its score is final: a new prefix gets one term per frame.
 // What a new node derives from its parent (trie state, OOV distance) is worked out only for candidates kept.
+// (Entries are built in place by emplace_back through constructors: a braced temporary copied into the vector stalls
+// on store forwarding.)
 struct Candidate {
+  Candidate(float score, int32_t parent, int32_t character, int32_t node, int32_t state, float lm_logp)
+      : score(score), parent(parent), character(character), node(node), state(state), lm_logp(lm_logp) {}
   float score;
   int32_t parent;
   int32_t character;
   int32_t node;   // its inactive node, or kNone for a new one
   int32_t state;  // index in candidate_states_ of the LM state after the token, or kNone (computed if kept)
-  double lm_logp;
+  float lm_logp;
 };
 
 // An entry of the end-of-frame selection: an old prefix (ref >= 0, its node) or a candidate (ref = -1 - index).
 // key orders entries as DS2 orders prefixes (higher score first, ties by lower token) in one integer comparison.
 struct Ranked {
+  Ranked(uint64_t key, int32_t ref, float score) : key(key), ref(ref), score(score) {}
   uint64_t key;
   int32_t ref;
+  float score;
 };
+
+// Nodes are visited in the beam's order, which is scattered over the pool: each loop asks for the node it will
+// visit this many steps later.
+constexpr size_t kPrefetchAhead = 8;
+
+inline void prefetch_node(const std::vector<Node> &nodes, const std::vector<int32_t> &prefixes, size_t i) {
+  if (i + kPrefetchAhead < prefixes.size()) __builtin_prefetch(&nodes[prefixes[i + kPrefetchAhead]]);
+}
 
 inline uint64_t rank_key(float score, int character) {
   uint32_t bits;
   std::memcpy(&bits, &score, sizeof bits);
-  bits = (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;  // monotone in the float's value
+  bits ^= static_cast<uint32_t>(static_cast<int32_t>(bits) >> 31) | 0x80000000u;  // monotone in the float's value
   return (static_cast<uint64_t>(bits) << 32) | (0xFFFFFFFFu - static_cast<uint32_t>(character + 1));
 }
 
@@ -120,13 +135,12 @@ class TopTokens {
     }
   }
   uint64_t all() const { return masks_[size_ - 1]; }
-  // The tokens whose log prob plus p_score is not below stop (float sums, as the caller computes them), found by
-  // bisection: the test is monotone in the log prob. The padding's -kFloatInf adds only tokens already in all().
+  // The tokens whose log prob plus p_score is not below stop (float sums, as the caller computes them): the test is
+  // monotone in the log prob, so they are the top `count`. Counted without branches (the compiler vectorises the
+  // loop); the padding's -kFloatInf adds only tokens already in all().
   uint64_t above(float p_score, float stop) const {
-    size_t count = 0;
-    for (size_t step = size_ / 2; step; step /= 2) {
-      if (!(log_probs_[count + step - 1] + p_score < stop)) count += step;
-    }
+    uint32_t count = 0;
+    for (size_t k = 0; k < size_; ++k) count += !(log_probs_[k] + p_score < stop);
     return count ? masks_[count - 1] : 0;
   }
 
@@ -160,11 +174,12 @@ class BeamSearch {
  private:
   int32_t find_child(int32_t parent, int c) const;
   void extend(int32_t parent, int c, float log_p, float floor);
-  float with_lm(float log_p, int c, double lm_logp) const;
-  double lm_score(int32_t parent, int c, lm::ngram::State *out) const;
+  void queue_new(int32_t parent, int c, float log_p, float floor);
+  float with_lm(float log_p, int c, float lm_logp) const;
+  float lm_score(int32_t parent, int c, lm::ngram::State *out) const;
   int32_t make_node(const Candidate &candidate);
   void release(int32_t node);
-  void select(std::vector<int32_t> *prefixes);
+  float select(std::vector<int32_t> *prefixes);
   void score_final_words(const std::vector<int32_t> &prefixes);
   double sentence_log_prob(int32_t p, const std::vector<int> &labels) const;
   BeamResults results(std::vector<int32_t> &prefixes) const;
@@ -187,7 +202,7 @@ class BeamSearch {
   std::vector<int32_t> free_;
   std::vector<Candidate> candidates_;
   std::vector<lm::ngram::State> candidate_states_;
-  std::vector<double> lm_cache_;  // LM scores of children not made nodes: lm_stride_ per node (vocabularies < 64)
+  std::vector<float> lm_cache_;  // LM scores of children not made nodes: lm_stride_ per node (vocabularies < 64)
   size_t lm_stride_ = 0;
   std::vector<Ranked> ranked_;
 };
@@ -203,7 +218,7 @@ int32_t BeamSearch::find_child(int32_t parent, int c) const {
 }
 
 // The LM's share of an extension by token c, added as DS2 adds it (in double, stored in float).
-float BeamSearch::with_lm(float log_p, int c, double lm_logp) const {
+float BeamSearch::with_lm(float log_p, int c, float lm_logp) const {
   if (char_lm_ || (word_lm_ && c == space_id_)) {
     log_p = static_cast<float>(log_p + lm_logp * alpha_);
     log_p = static_cast<float>(log_p + beta_);
@@ -212,22 +227,24 @@ float BeamSearch::with_lm(float log_p, int c, double lm_logp) const {
 }
 
 // Extend prefix `parent` by token c with log prob log_p (DS2's get_path_trie and the nb update): an active child
-// collects the term; otherwise, unless the word LM's trie refuses the spelling, a candidate is queued when its score
-// can reach `floor`. Like DS2's FST matcher, a refused token right after a word's space sends that space node back to
-// the trie's start, so it refuses one token and accepts word starts afterwards.
-void BeamSearch::extend(int32_t parent, int c, float log_p, float floor) {
+// collects the term; an inactive one, or a new prefix (queue_new), is queued as a candidate when its score can reach
+// `floor`.
+inline void BeamSearch::extend(int32_t parent, int c, float log_p, float floor) {
   const int32_t n = find_child(parent, c);
-  if (n != kNone) {
-    Node &child = nodes_[n];
-    const float term = with_lm(log_p, c, child.lm_logp);
-    if (child.active) {
-      child.nb_cur = log_sum_exp(child.nb_cur, term);
-    } else if (!(term < floor)) {
-      candidates_.push_back({term, parent, c, n, kNone, child.lm_logp});
-    }
-    return;
+  if (n == kNone) return queue_new(parent, c, log_p, floor);
+  Node &child = nodes_[n];
+  const float term = with_lm(log_p, c, child.lm_logp);
+  if (child.active) {
+    child.nb_cur = log_sum_exp(child.nb_cur, term);
+  } else if (!(term < floor)) {
+    candidates_.emplace_back(term, parent, c, n, kNone, child.lm_logp);
   }
-  Candidate candidate{-kFloatInf, parent, c, kNone, kNone, 0.0};
+}
+
+// A candidate for a prefix not in the trie, unless the word LM's trie refuses the spelling. Like DS2's FST matcher,
+// a refused token right after a word's space sends that space node back to the trie's start, so it refuses one token
+// and accepts word starts afterwards.
+void BeamSearch::queue_new(int32_t parent, int c, float log_p, float floor) {
   if (word_lm_) {
     Node &before = nodes_[parent];
     // With masks, `allowed` holds exactly the tokens dict_next accepts.
@@ -241,26 +258,28 @@ void BeamSearch::extend(int32_t parent, int c, float log_p, float floor) {
       return;
     }
   }
+  float lm_logp = 0.0f;
+  int32_t state = kNone;
   if (char_lm_ || (word_lm_ && c == space_id_)) {
     const int slot = char_lm_ ? c : 0;
     if (lm_stride_ && ((nodes_[parent].lm_known >> slot) & 1)) {
-      candidate.lm_logp = lm_cache_[parent * lm_stride_ + slot];
+      lm_logp = lm_cache_[parent * lm_stride_ + slot];
     } else {
-      candidate.state = static_cast<int32_t>(candidate_states_.size());
+      state = static_cast<int32_t>(candidate_states_.size());
       candidate_states_.emplace_back();
-      candidate.lm_logp = lm_score(parent, c, &candidate_states_.back());
+      lm_logp = lm_score(parent, c, &candidate_states_.back());
       if (lm_stride_) {
-        lm_cache_[parent * lm_stride_ + slot] = candidate.lm_logp;
+        lm_cache_[parent * lm_stride_ + slot] = lm_logp;
         nodes_[parent].lm_known |= uint64_t{1} << slot;
       }
     }
   }
-  candidate.score = with_lm(log_p, c, candidate.lm_logp);
-  if (!(candidate.score < floor)) candidates_.push_back(candidate);
+  const float score = with_lm(log_p, c, lm_logp);
+  if (!(score < floor)) candidates_.emplace_back(score, parent, c, kNone, state, lm_logp);
 }
 
 // log10 LM prob of token c after prefix `parent` (DS2: -1000 when an OOV token is in the n-gram), and the state.
-double BeamSearch::lm_score(int32_t parent, int c, lm::ngram::State *out) const {
+float BeamSearch::lm_score(int32_t parent, int c, lm::ngram::State *out) const {
   const Node &before = nodes_[parent];
   if (word_lm_) {
     const int64_t word = scorer_->dict_word(before.dict_state);
@@ -333,34 +352,40 @@ void BeamSearch::release(int32_t n) {
 
 // End of a frame: roll the old prefixes' sums into scores, keep the beam_size best of them and the candidates,
 // make nodes for the candidates kept, then release the old prefixes dropped (children first, so none is orphaned).
-void BeamSearch::select(std::vector<int32_t> *prefixes) {
+// Returns the lowest score kept.
+float BeamSearch::select(std::vector<int32_t> *prefixes) {
   ranked_.clear();
   float min_old = kFloatInf;
-  for (int32_t p : *prefixes) {
-    Node &node = nodes_[p];
+  for (size_t i = 0; i < prefixes->size(); ++i) {
+    prefetch_node(nodes_, *prefixes, i);
+    Node &node = nodes_[(*prefixes)[i]];
     node.b_prev = node.b_cur;
     node.nb_prev = node.nb_cur;
     node.b_cur = node.nb_cur = -kFloatInf;
     node.score = log_sum_exp(node.b_prev, node.nb_prev);
     min_old = std::min(min_old, node.score);
-    ranked_.push_back({rank_key(node.score, node.character), p});
+    ranked_.emplace_back(rank_key(node.score, node.character), (*prefixes)[i], node.score);
   }
   // With a full beam of old prefixes, a candidate below all of them cannot be kept.
   const float bar = prefixes->size() == beam_size_ ? min_old : -kFloatInf;
   for (size_t i = 0; i < candidates_.size(); ++i) {
     if (candidates_[i].score < bar) continue;
-    ranked_.push_back({rank_key(candidates_[i].score, candidates_[i].character), -1 - static_cast<int32_t>(i)});
+    ranked_.emplace_back(rank_key(candidates_[i].score, candidates_[i].character), -1 - static_cast<int32_t>(i),
+                         candidates_[i].score);
   }
   const size_t keep = std::min(beam_size_, ranked_.size());
   if (ranked_.size() > beam_size_) std::nth_element(ranked_.begin(), ranked_.begin() + keep, ranked_.end(), precedes);
   prefixes->clear();
+  float min_kept = kFloatInf;
   for (size_t i = 0; i < keep; ++i) {
     const int32_t ref = ranked_[i].ref;
     prefixes->push_back(ref >= 0 ? ref : make_node(candidates_[-1 - ref]));
+    min_kept = std::min(min_kept, ranked_[i].score);
   }
   for (size_t i = keep; i < ranked_.size(); ++i) {
     if (ranked_[i].ref >= 0) release(ranked_[i].ref);
   }
+  return min_kept;
 }
 
 BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num_classes) {
@@ -369,8 +394,9 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
   if (word_lm_) nodes_[0].allowed = scorer_->dict_allowed(Scorer::kDictStart);
   if (scorer_) states_.assign(1, scorer_->begin_state());
   lm_stride_ = use_masks_ ? (char_lm_ ? num_classes : word_lm_ ? 1 : 0) : 0;
-  lm_cache_.assign(lm_stride_, 0.0);
+  lm_cache_.assign(lm_stride_, 0.0f);
   std::vector<int32_t> prefixes{0};
+  float min_score = nodes_[0].score;
   std::vector<std::pair<size_t, double>> scratch;
   std::vector<std::pair<int, float>> candidates, by_prob;
   TopTokens top;
@@ -383,8 +409,6 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
     std::fill(log_prob_of.begin(), log_prob_of.end(), -kFloatInf);
     for (const auto &cand : candidates) log_prob_of[cand.first] = cand.second;
     const bool full_beam = prefixes.size() == beam_size_;
-    float min_score = kFloatInf;
-    for (int32_t p : prefixes) min_score = std::min(min_score, nodes_[p].score);
 
     // With an LM, DS2 skips every extension below lm_cutoff. It is computed from the same float log prob as the
     // extensions (DS2 mixed float and double here, so rounding could drop the weakest prefix's own blank).
@@ -408,7 +432,9 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
 
     candidates_.clear();
     candidate_states_.clear();
-    for (int32_t p : prefixes) {
+    for (size_t i = 0; i < prefixes.size(); ++i) {
+      prefetch_node(nodes_, prefixes, i);
+      const int32_t p = prefixes[i];
       const float p_score = nodes_[p].score;
       const float b_prev = nodes_[p].b_prev;
       const int character = nodes_[p].character;
@@ -456,7 +482,7 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
         }
       }
     }
-    select(&prefixes);
+    min_score = select(&prefixes);
   }
 
   if (word_lm_) score_final_words(prefixes);
