@@ -125,17 +125,15 @@ void Scorer::build_dictionary(const std::vector<std::pair<lm::WordIndex, std::st
     if (word_at[state] < 0) ++dict_size_;
     word_at[state] = entry.first;
   }
-  const bool use_masks = vocabulary_.size() < 64;
-  edge_begin_.assign(1, 0);
-  for (const auto &row : children) {
-    uint64_t mask = 0;
-    for (const auto &edge : row) {
+  use_masks_ = vocabulary_.size() < 64;
+  for (size_t state = 0; state < children.size(); ++state) {
+    DictState entry{0, static_cast<int32_t>(edge_token_.size()), static_cast<int32_t>(word_at[state])};
+    for (const auto &edge : children[state]) {
       edge_token_.push_back(edge.first);
       edge_target_.push_back(edge.second);
-      if (use_masks) mask |= uint64_t{1} << edge.first;
+      if (use_masks_) entry.edge_mask |= uint64_t{1} << edge.first;
     }
-    edge_begin_.push_back(static_cast<int32_t>(edge_token_.size()));
-    if (use_masks) dict_mask_.push_back(mask);
+    dict_.push_back(entry);
   }
-  dict_word_ = std::move(word_at);
+  dict_.push_back({0, static_cast<int32_t>(edge_token_.size()), -1});
 }

@@ -44,25 +44,26 @@ class Scorer {
   // Next trie state after vocabulary token c (space included), or kNoState when no LM word is spelled that way.
   int32_t dict_next(int32_t state, int c) const {
     if (state < 0) return kNoState;
-    if (c == space_id_) return dict_word_[state] >= 0 ? kDictFinal : kNoState;
-    if (!dict_mask_.empty()) {  // edges are sorted by token: the edge of c is ranked by the bits below c
-      const uint64_t mask = dict_mask_[state];
-      if (!((mask >> c) & 1)) return kNoState;
-      return edge_target_[edge_begin_[state] + __builtin_popcountll(mask & ((uint64_t{1} << c) - 1))];
+    const DictState &from = dict_[state];
+    if (c == space_id_) return from.word >= 0 ? kDictFinal : kNoState;
+    if (use_masks_) {  // edges are sorted by token: the edge of c is ranked by the bits below c
+      if (!((from.edge_mask >> c) & 1)) return kNoState;
+      return edge_target_[from.first_edge + __builtin_popcountll(from.edge_mask & ((uint64_t{1} << c) - 1))];
     }
-    const auto begin = edge_token_.begin() + edge_begin_[state], end = edge_token_.begin() + edge_begin_[state + 1];
+    const auto begin = edge_token_.begin() + from.first_edge, end = edge_token_.begin() + dict_[state + 1].first_edge;
     const auto found = std::lower_bound(begin, end, c);
     return found != end && *found == c ? edge_target_[found - edge_token_.begin()] : kNoState;
   }
   // Tokens dict_next accepts from this state, as bits; all bits when the vocabulary has 64 tokens or more.
   uint64_t dict_allowed(int32_t state) const {
-    if (dict_mask_.empty()) return ~uint64_t{0};
+    if (!use_masks_) return ~uint64_t{0};
     if (state < 0) return 0;
-    const bool space_allowed = space_id_ >= 0 && dict_word_[state] >= 0;
-    return dict_mask_[state] | (space_allowed ? uint64_t{1} << space_id_ : 0);
+    const DictState &at = dict_[state];
+    const bool space_allowed = space_id_ >= 0 && at.word >= 0;
+    return at.edge_mask | (space_allowed ? uint64_t{1} << space_id_ : 0);
   }
   // LM index of the word that ends at this trie state, or -1 when no word ends there.
-  int64_t dict_word(int32_t state) const { return state >= 0 ? dict_word_[state] : -1; }
+  int64_t dict_word(int32_t state) const { return state >= 0 ? dict_[state].word : -1; }
   // LM index of vocabulary token c (character LMs), 0 (<unk>) when the LM lacks it.
   lm::WordIndex token_word(int c) const { return token_words_[c]; }
   int space_id() const { return space_id_; }
@@ -87,11 +88,16 @@ class Scorer {
   int space_id_ = -1;
   lm::ngram::State begin_state_;
   std::vector<lm::WordIndex> token_words_;
-  // Character trie in compressed rows: edges of state s are [edge_begin_[s], edge_begin_[s + 1]).
-  std::vector<int32_t> edge_begin_;
+  // Character trie in compressed rows: edges of state s are [dict_[s].first_edge, dict_[s + 1].first_edge). What a
+  // lookup reads of a state sits in one 16-byte entry (one cache miss).
+  struct DictState {
+    uint64_t edge_mask;  // tokens of the edges, as bits (vocabularies under 64 tokens)
+    int32_t first_edge;
+    int32_t word;        // LM index of the word ending here, or -1
+  };
+  bool use_masks_ = false;
+  std::vector<DictState> dict_;  // one per state, then an end marker
   std::vector<int32_t> edge_token_;
   std::vector<int32_t> edge_target_;
-  std::vector<int64_t> dict_word_;
-  std::vector<uint64_t> dict_mask_;  // tokens leaving each state, as bits (vocabularies under 64 tokens)
 #endif
 };
