@@ -203,14 +203,16 @@ class BeamSearch {
   std::vector<Candidate> candidates_;
   std::vector<lm::ngram::State> candidate_states_;
   std::vector<float> lm_cache_;  // LM scores of children not made nodes: lm_stride_ per node (vocabularies < 64)
+  std::vector<int32_t> child_of_;  // vocabularies < 64: each node's child by token (kNone if none), a row per node
   size_t lm_stride_ = 0;
   std::vector<Ranked> ranked_;
 };
 
 inline bool precedes(const Ranked &x, const Ranked &y) { return x.key > y.key; }
 
+// A table lookup for small vocabularies (walking the siblings would miss the cache at each step), else the walk.
 int32_t BeamSearch::find_child(int32_t parent, int c) const {
-  if (use_masks_ && !((nodes_[parent].child_mask >> c) & 1)) return kNone;
+  if (use_masks_) return (nodes_[parent].child_mask >> c) & 1 ? child_of_[parent * vocabulary_.size() + c] : kNone;
   for (int32_t n = nodes_[parent].first_child; n != kNone; n = nodes_[n].next_sibling) {
     if (nodes_[n].character == c) return n;
   }
@@ -304,6 +306,7 @@ int32_t BeamSearch::make_node(const Candidate &candidate) {
       nodes_.emplace_back();
       if (scorer_) states_.emplace_back();
       lm_cache_.resize(nodes_.size() * lm_stride_);
+      if (use_masks_) child_of_.resize(nodes_.size() * vocabulary_.size(), kNone);
     }
     Node &node = nodes_[n];
     Node &parent = nodes_[candidate.parent];
@@ -312,7 +315,10 @@ int32_t BeamSearch::make_node(const Candidate &candidate) {
     node.next_sibling = parent.first_child;
     if (parent.first_child != kNone) nodes_[parent.first_child].prev_sibling = n;
     parent.first_child = n;
-    if (use_masks_) parent.child_mask |= uint64_t{1} << candidate.character;
+    if (use_masks_) {
+      parent.child_mask |= uint64_t{1} << candidate.character;
+      child_of_[candidate.parent * vocabulary_.size() + candidate.character] = n;
+    }
     node.lm_logp = candidate.lm_logp;
     node.context = parent.context;
     if (word_lm_) {
@@ -344,7 +350,10 @@ void BeamSearch::release(int32_t n) {
     if (node.prev_sibling != kNone) nodes_[node.prev_sibling].next_sibling = node.next_sibling;
     else parent.first_child = node.next_sibling;
     if (node.next_sibling != kNone) nodes_[node.next_sibling].prev_sibling = node.prev_sibling;
-    if (use_masks_) parent.child_mask &= ~(uint64_t{1} << node.character);
+    if (use_masks_) {
+      parent.child_mask &= ~(uint64_t{1} << node.character);
+      child_of_[node.parent * vocabulary_.size() + node.character] = kNone;
+    }
     free_.push_back(n);
     n = node.parent;
   }
@@ -395,6 +404,7 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
   if (scorer_) states_.assign(1, scorer_->begin_state());
   lm_stride_ = use_masks_ ? (char_lm_ ? num_classes : word_lm_ ? 1 : 0) : 0;
   lm_cache_.assign(lm_stride_, 0.0f);
+  child_of_.assign(use_masks_ ? vocabulary_.size() : 0, kNone);
   std::vector<int32_t> prefixes{0};
   float min_score = nodes_[0].score;
   std::vector<std::pair<size_t, double>> scratch;
