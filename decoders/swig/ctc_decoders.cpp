@@ -249,9 +249,9 @@ inline void BeamSearch::extend(int32_t parent, int c, float log_p, float floor) 
 void BeamSearch::queue_new(int32_t parent, int c, float log_p, float floor) {
   if (word_lm_) {
     Node &before = nodes_[parent];
-    // With masks, `allowed` holds exactly the tokens dict_next accepts.
+    // With masks, `allowed` holds exactly the tokens dict_step accepts.
     const bool refused = use_masks_ ? !((before.allowed >> c) & 1)
-                                    : scorer_->dict_next(before.dict_state, c) == Scorer::kNoState;
+                                    : scorer_->dict_step(before.dict_state, c).state == Scorer::kNoState;
     if (refused) {
       if (before.dict_state == Scorer::kDictFinal) {
         before.dict_state = Scorer::kDictStart;
@@ -322,8 +322,9 @@ int32_t BeamSearch::make_node(const Candidate &candidate) {
     node.lm_logp = candidate.lm_logp;
     node.context = parent.context;
     if (word_lm_) {
-      node.dict_state = scorer_->dict_next(parent.dict_state, candidate.character);
-      node.allowed = scorer_->dict_allowed(node.dict_state);
+      const Scorer::DictStep step = scorer_->dict_step(parent.dict_state, candidate.character);
+      node.dict_state = step.state;
+      node.allowed = step.allowed;
     } else if (char_lm_) {
       node.oov_distance =
           scorer_->token_word(candidate.character) == 0 ? 0 : std::min(parent.oov_distance + 1, kNoOov);

@@ -130,10 +130,11 @@ void Scorer::build_dictionary(const std::vector<std::pair<lm::WordIndex, std::st
     DictState entry{0, static_cast<int32_t>(edge_token_.size()), static_cast<int32_t>(word_at[state])};
     for (const auto &edge : children[state]) {
       edge_token_.push_back(edge.first);
-      edge_target_.push_back(edge.second);
+      edges_.push_back({0, edge.second});
       if (use_masks_) entry.edge_mask |= uint64_t{1} << edge.first;
     }
     dict_.push_back(entry);
   }
   dict_.push_back({0, static_cast<int32_t>(edge_token_.size()), -1});
+  for (auto &edge : edges_) edge.allowed = dict_allowed(edge.target);
 }

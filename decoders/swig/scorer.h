@@ -41,20 +41,39 @@ class Scorer {
   static constexpr int32_t kDictFinal = -2;
   static constexpr int32_t kNoState = -1;
 
-  // Next trie state after vocabulary token c (space included), or kNoState when no LM word is spelled that way.
-  int32_t dict_next(int32_t state, int c) const {
-    if (state < 0) return kNoState;
-    const DictState &from = dict_[state];
-    if (c == space_id_) return from.word >= 0 ? kDictFinal : kNoState;
-    if (use_masks_) {  // edges are sorted by token: the edge of c is ranked by the bits below c
-      if (!((from.edge_mask >> c) & 1)) return kNoState;
-      return edge_target_[from.first_edge + __builtin_popcountll(from.edge_mask & ((uint64_t{1} << c) - 1))];
+  // A step of the trie: the state after a token, and dict_allowed of that state.
+  struct DictStep {
+    int32_t state;
+    uint64_t allowed;
+  };
+  // The step by vocabulary token c (space included); state kNoState when no LM word is spelled that way. Each edge
+  // keeps its target's allowed tokens, so a step reads one state entry and one edge.
+  DictStep dict_step(int32_t state, int c) const {
+    if (state >= 0) {
+      const DictState &from = dict_[state];
+      if (c == space_id_) {
+        const int32_t next = from.word >= 0 ? kDictFinal : kNoState;
+        return {next, dict_allowed(next)};
+      }
+      if (use_masks_) {  // edges are sorted by token: the edge of c is ranked by the bits below c
+        if ((from.edge_mask >> c) & 1) {
+          const int rank = __builtin_popcountll(from.edge_mask & ((uint64_t{1} << c) - 1));
+          const DictEdge &edge = edges_[from.first_edge + rank];
+          return {edge.target, edge.allowed};
+        }
+      } else {
+        const auto begin = edge_token_.begin() + from.first_edge;
+        const auto end = edge_token_.begin() + dict_[state + 1].first_edge;
+        const auto found = std::lower_bound(begin, end, c);
+        if (found != end && *found == c) {
+          const DictEdge &edge = edges_[found - edge_token_.begin()];
+          return {edge.target, edge.allowed};
+        }
+      }
     }
-    const auto begin = edge_token_.begin() + from.first_edge, end = edge_token_.begin() + dict_[state + 1].first_edge;
-    const auto found = std::lower_bound(begin, end, c);
-    return found != end && *found == c ? edge_target_[found - edge_token_.begin()] : kNoState;
+    return {kNoState, dict_allowed(kNoState)};
   }
-  // Tokens dict_next accepts from this state, as bits; all bits when the vocabulary has 64 tokens or more.
+  // Tokens dict_step accepts from this state, as bits; all bits when the vocabulary has 64 tokens or more.
   uint64_t dict_allowed(int32_t state) const {
     if (!use_masks_) return ~uint64_t{0};
     if (state < 0) return 0;
@@ -98,6 +117,10 @@ class Scorer {
   bool use_masks_ = false;
   std::vector<DictState> dict_;  // one per state, then an end marker
   std::vector<int32_t> edge_token_;
-  std::vector<int32_t> edge_target_;
+  struct DictEdge {
+    uint64_t allowed;  // dict_allowed(target)
+    int32_t target;
+  };
+  std::vector<DictEdge> edges_;  // the edges' targets, in the order of edge_token_
 #endif
 };
