@@ -21,7 +21,7 @@ constexpr int32_t kNoOov = 1 << 20;
 // frame reads come first and fit one 64-byte cache line.
 struct alignas(64) Node {
   uint64_t child_mask = 0;                  // tokens of the children, as bits (vocabularies under 64 tokens)
-  uint64_t allowed = ~uint64_t{0};          // word LMs: tokens the trie accepts after this node, as bits
+  Scorer::DictStep dict;                    // word LMs: character-trie position (dict.allowed: all bits otherwise)
   float b_prev = -kFloatInf;                // log prob of the prefix ending in blank, previous frame
   float nb_prev = -kFloatInf;               // ... ending in its last token, previous frame
   float b_cur = -kFloatInf;
@@ -31,7 +31,6 @@ struct alignas(64) Node {
   int32_t character = kRootCharacter;
   int32_t first_child = kNone;
   int32_t next_sibling = kNone;
-  int32_t dict_state = Scorer::kDictStart;  // word LMs: character-trie state
   bool active = true;                       // in the current list of prefixes
   int32_t parent = kNone;
   int32_t prev_sibling = kNone;
@@ -249,14 +248,11 @@ inline void BeamSearch::extend(int32_t parent, int c, float log_p, float floor) 
 void BeamSearch::queue_new(int32_t parent, int c, float log_p, float floor) {
   if (word_lm_) {
     Node &before = nodes_[parent];
-    // With masks, `allowed` holds exactly the tokens dict_step accepts.
-    const bool refused = use_masks_ ? !((before.allowed >> c) & 1)
-                                    : scorer_->dict_step(before.dict_state, c).state == Scorer::kNoState;
+    // With masks, dict.allowed holds exactly the tokens dict_step accepts.
+    const bool refused = use_masks_ ? !((before.dict.allowed >> c) & 1)
+                                    : scorer_->dict_step(before.dict, c).state == Scorer::kNoState;
     if (refused) {
-      if (before.dict_state == Scorer::kDictFinal) {
-        before.dict_state = Scorer::kDictStart;
-        before.allowed = scorer_->dict_allowed(Scorer::kDictStart);
-      }
+      if (before.dict.state == Scorer::kDictFinal) before.dict = scorer_->dict_start();
       return;
     }
   }
@@ -284,7 +280,7 @@ void BeamSearch::queue_new(int32_t parent, int c, float log_p, float floor) {
 float BeamSearch::lm_score(int32_t parent, int c, lm::ngram::State *out) const {
   const Node &before = nodes_[parent];
   if (word_lm_) {
-    const int64_t word = scorer_->dict_word(before.dict_state);
+    const int64_t word = scorer_->dict_word(before.dict.state);
     return scorer_->base_score(states_[before.context], static_cast<lm::WordIndex>(word), out);
   }
   const lm::WordIndex word = scorer_->token_word(c);
@@ -322,9 +318,7 @@ int32_t BeamSearch::make_node(const Candidate &candidate) {
     node.lm_logp = candidate.lm_logp;
     node.context = parent.context;
     if (word_lm_) {
-      const Scorer::DictStep step = scorer_->dict_step(parent.dict_state, candidate.character);
-      node.dict_state = step.state;
-      node.allowed = step.allowed;
+      node.dict = scorer_->dict_step(parent.dict, candidate.character);
     } else if (char_lm_) {
       node.oov_distance =
           scorer_->token_word(candidate.character) == 0 ? 0 : std::min(parent.oov_distance + 1, kNoOov);
@@ -401,7 +395,7 @@ float BeamSearch::select(std::vector<int32_t> *prefixes) {
 BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num_classes) {
   nodes_.assign(1, Node());
   nodes_[0].score = nodes_[0].b_prev = 0.0f;
-  if (word_lm_) nodes_[0].allowed = scorer_->dict_allowed(Scorer::kDictStart);
+  if (word_lm_) nodes_[0].dict = scorer_->dict_start();
   if (scorer_) states_.assign(1, scorer_->begin_state());
   lm_stride_ = use_masks_ ? (char_lm_ ? num_classes : word_lm_ ? 1 : 0) : 0;
   lm_cache_.assign(lm_stride_, 0.0f);
@@ -455,11 +449,11 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
       if (character >= 0 && log_prob_of[character] > -kFloatInf && !(log_prob_of[character] + p_score < lm_cutoff)) {
         nodes_[p].nb_cur = log_sum_exp(nodes_[p].nb_cur, log_prob_of[character] + nodes_[p].nb_prev);
       }
-      const bool ds2_order = word_lm_ && nodes_[p].dict_state == Scorer::kDictFinal;
+      const bool ds2_order = word_lm_ && nodes_[p].dict.state == Scorer::kDictFinal;
       if (use_masks_ && !ds2_order) {
         // Tokens a child or the trie can take, visited as bits; those below `stop` are skipped. Prefixes that can
         // take many tokens (word starts) first drop those below `stop` in one step.
-        uint64_t todo = top.all() & (nodes_[p].allowed | nodes_[p].child_mask);
+        uint64_t todo = top.all() & (nodes_[p].dict.allowed | nodes_[p].child_mask);
         if (more_than_two_bits(todo)) todo &= top.above(p_score, stop);
         for (; todo; todo &= todo - 1) {
           const int c = __builtin_ctzll(todo);
@@ -506,7 +500,7 @@ void BeamSearch::score_final_words(const std::vector<int32_t> &prefixes) {
   for (int32_t p : prefixes) {
     Node &node = nodes_[p];
     if (p == 0 || node.character == space_id_) continue;
-    const int64_t word = scorer_->dict_word(node.dict_state);
+    const int64_t word = scorer_->dict_word(node.dict.state);
     const double logp =
         word >= 0 ? scorer_->base_score(states_[node.context], static_cast<lm::WordIndex>(word), &out) : kOovScore;
     float score = static_cast<float>(logp * alpha_);
@@ -534,7 +528,7 @@ double BeamSearch::sentence_log_prob(int32_t p, const std::vector<int> &labels) 
     if (nodes_[*it].character == space_id_) total += nodes_[*it].lm_logp;
   }
   if (last.character == space_id_) return total + scorer_->base_score(states_[p], scorer_->end_word(), &end_state);
-  const int64_t word = scorer_->dict_word(last.dict_state);
+  const int64_t word = scorer_->dict_word(last.dict.state);
   if (word < 0) return total + 2 * kOovScore;  // the word's window and the </s> window
   total += scorer_->base_score(states_[last.context], static_cast<lm::WordIndex>(word), &word_state);
   return total + scorer_->base_score(word_state, scorer_->end_word(), &end_state);

@@ -126,15 +126,19 @@ void Scorer::build_dictionary(const std::vector<std::pair<lm::WordIndex, std::st
     word_at[state] = entry.first;
   }
   use_masks_ = vocabulary_.size() < 64;
+  if (use_masks_ && space_id_ >= 0) space_bit_ = uint64_t{1} << space_id_;
   for (size_t state = 0; state < children.size(); ++state) {
     DictState entry{0, static_cast<int32_t>(edge_token_.size()), static_cast<int32_t>(word_at[state])};
     for (const auto &edge : children[state]) {
       edge_token_.push_back(edge.first);
-      edges_.push_back({0, edge.second});
+      edges_.push_back({edge.second, 0, 0});
       if (use_masks_) entry.edge_mask |= uint64_t{1} << edge.first;
     }
     dict_.push_back(entry);
   }
   dict_.push_back({0, static_cast<int32_t>(edge_token_.size()), -1});
-  for (auto &edge : edges_) edge.allowed = dict_allowed(edge.target);
+  for (auto &edge : edges_) {
+    edge.first_edge = dict_[edge.state].first_edge;
+    edge.allowed = dict_allowed(edge.state);
+  }
 }

@@ -41,37 +41,34 @@ class Scorer {
   static constexpr int32_t kDictFinal = -2;
   static constexpr int32_t kNoState = -1;
 
-  // A step of the trie: the state after a token, and dict_allowed of that state.
+  // A position in the trie: the state, where its edges start, and dict_allowed of it. Steps from a position read
+  // one edge (which keeps its target's position) and, for vocabularies of 64 tokens or more, the state's entry.
   struct DictStep {
-    int32_t state;
-    uint64_t allowed;
+    int32_t state = kDictStart;
+    int32_t first_edge = 0;
+    uint64_t allowed = ~uint64_t{0};
   };
-  // The step by vocabulary token c (space included); state kNoState when no LM word is spelled that way. Each edge
-  // keeps its target's allowed tokens, so a step reads one state entry and one edge.
-  DictStep dict_step(int32_t state, int c) const {
-    if (state >= 0) {
-      const DictState &from = dict_[state];
+  DictStep dict_start() const { return {kDictStart, dict_.empty() ? 0 : dict_[0].first_edge, dict_allowed(kDictStart)}; }
+  // The step by vocabulary token c (space included); state kNoState when no LM word is spelled that way.
+  DictStep dict_step(const DictStep &from, int c) const {
+    if (from.state >= 0) {
       if (c == space_id_) {
-        const int32_t next = from.word >= 0 ? kDictFinal : kNoState;
-        return {next, dict_allowed(next)};
+        const int32_t next = dict_[from.state].word >= 0 ? kDictFinal : kNoState;
+        return {next, 0, dict_allowed(next)};
       }
-      if (use_masks_) {  // edges are sorted by token: the edge of c is ranked by the bits below c
-        if ((from.edge_mask >> c) & 1) {
-          const int rank = __builtin_popcountll(from.edge_mask & ((uint64_t{1} << c) - 1));
-          const DictEdge &edge = edges_[from.first_edge + rank];
-          return {edge.target, edge.allowed};
+      if (use_masks_) {  // edges are sorted by token: the edge of c is ranked by the edge bits below c
+        if ((from.allowed >> c) & 1) {
+          const uint64_t below = from.allowed & ((uint64_t{1} << c) - 1) & ~space_bit_;
+          return edges_[from.first_edge + __builtin_popcountll(below)];
         }
       } else {
         const auto begin = edge_token_.begin() + from.first_edge;
-        const auto end = edge_token_.begin() + dict_[state + 1].first_edge;
+        const auto end = edge_token_.begin() + dict_[from.state + 1].first_edge;
         const auto found = std::lower_bound(begin, end, c);
-        if (found != end && *found == c) {
-          const DictEdge &edge = edges_[found - edge_token_.begin()];
-          return {edge.target, edge.allowed};
-        }
+        if (found != end && *found == c) return edges_[found - edge_token_.begin()];
       }
     }
-    return {kNoState, dict_allowed(kNoState)};
+    return {kNoState, 0, dict_allowed(kNoState)};
   }
   // Tokens dict_step accepts from this state, as bits; all bits when the vocabulary has 64 tokens or more.
   uint64_t dict_allowed(int32_t state) const {
@@ -117,10 +114,7 @@ class Scorer {
   bool use_masks_ = false;
   std::vector<DictState> dict_;  // one per state, then an end marker
   std::vector<int32_t> edge_token_;
-  struct DictEdge {
-    uint64_t allowed;  // dict_allowed(target)
-    int32_t target;
-  };
-  std::vector<DictEdge> edges_;  // the edges' targets, in the order of edge_token_
+  std::vector<DictStep> edges_;  // the edges' targets, in the order of edge_token_
+  uint64_t space_bit_ = 0;       // the space token's bit (vocabularies under 64 tokens)
 #endif
 };
