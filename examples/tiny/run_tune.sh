@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Tiny example, tuning: grid search of beam search's alpha (LM weight) and beta (word bonus) on the dev
 # split. Writes logs/tune.csv, logs/tune_surface.png and logs/tuned_params.sh (read by run_test.sh).
-# Overrides: DATA_DIR, CKPT_DIR, LOG_DIR (examples/tiny/logs), BEAM_SIZE (300), NUM_ALPHAS (8),
-#   NUM_BETAS (6), ALPHA_FROM (0.25), ALPHA_TO (3.0), BETA_FROM (0.0), BETA_TO (3.0), NUM_PROC_BSEARCH (2),
+# Overrides: DATA_DIR, CKPT_DIR, LOG_DIR (examples/tiny/logs), BEAM_SIZE (300), NUM_ALPHAS (10),
+#   NUM_BETAS (6), ALPHA_FROM (0.5), ALPHA_TO (5.0), BETA_FROM (0.0), BETA_TO (3.0), NUM_PROC_BSEARCH (2),
 #   ERROR_RATE_TYPE (wer; cer for Mandarin).
 set -e
 cd "$(dirname "$0")/../.."
@@ -17,10 +17,10 @@ python tools/tune.py \
     --batch_size 32 \
     --beam_size "${BEAM_SIZE:-300}" \
     --num_proc_bsearch "${NUM_PROC_BSEARCH:-2}" \
-    --num_alphas "${NUM_ALPHAS:-8}" \
+    --num_alphas "${NUM_ALPHAS:-10}" \
     --num_betas "${NUM_BETAS:-6}" \
-    --alpha_from "${ALPHA_FROM:-0.25}" \
-    --alpha_to "${ALPHA_TO:-3.0}" \
+    --alpha_from "${ALPHA_FROM:-0.5}" \
+    --alpha_to "${ALPHA_TO:-5.0}" \
     --beta_from "${BETA_FROM:-0.0}" \
     --beta_to "${BETA_TO:-3.0}" \
     --cutoff_prob 1.0 \
