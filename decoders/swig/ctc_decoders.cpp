@@ -381,10 +381,10 @@ float BeamSearch::select(std::vector<int32_t> *prefixes) {
   if (ranked_.size() > beam_size_) std::nth_element(ranked_.begin(), ranked_.begin() + keep, ranked_.end(), precedes);
   prefixes->clear();
   float min_kept = kFloatInf;
+  for (size_t i = 0; i < keep; ++i) min_kept = std::min(min_kept, ranked_[i].score);
   for (size_t i = 0; i < keep; ++i) {
     const int32_t ref = ranked_[i].ref;
     prefixes->push_back(ref >= 0 ? ref : make_node(candidates_[-1 - ref]));
-    min_kept = std::min(min_kept, ranked_[i].score);
   }
   for (size_t i = keep; i < ranked_.size(); ++i) {
     if (ranked_[i].ref >= 0) release(ranked_[i].ref);
