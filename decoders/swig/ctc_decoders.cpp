@@ -378,15 +378,22 @@ float BeamSearch::select(std::vector<int32_t> *prefixes) {
                          candidates_[i].score);
   }
   const size_t keep = std::min(beam_size_, ranked_.size());
-  if (ranked_.size() > beam_size_) std::nth_element(ranked_.begin(), ranked_.begin() + keep, ranked_.end(), precedes);
-  prefixes->clear();
   float min_kept = kFloatInf;
-  for (size_t i = 0; i < keep; ++i) min_kept = std::min(min_kept, ranked_[i].score);
+  if (ranked_.size() > beam_size_) {  // the keep-th best lands at keep - 1, every entry before it ranks higher
+    std::nth_element(ranked_.begin(), ranked_.begin() + (keep - 1), ranked_.end(), precedes);
+    min_kept = ranked_[keep - 1].score;
+  } else {
+    for (const Ranked &entry : ranked_) min_kept = std::min(min_kept, entry.score);
+  }
+  prefixes->clear();
   for (size_t i = 0; i < keep; ++i) {
     const int32_t ref = ranked_[i].ref;
     prefixes->push_back(ref >= 0 ? ref : make_node(candidates_[-1 - ref]));
   }
   for (size_t i = keep; i < ranked_.size(); ++i) {
+    if (i + kPrefetchAhead < ranked_.size() && ranked_[i + kPrefetchAhead].ref >= 0) {
+      __builtin_prefetch(&nodes_[ranked_[i + kPrefetchAhead].ref]);
+    }
     if (ranked_[i].ref >= 0) release(ranked_[i].ref);
   }
   return min_kept;
