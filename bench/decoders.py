@@ -14,7 +14,12 @@ Each (decoder, setting) runs in its own process, one thread; throughput is audio
 (LM loading excluded). A decoder stops after --max_cpu_seconds; WER is then compared on the utterances every decoder of
 that row finished.
 
+CPU time on a shared machine moves with the load, so --callgrind_utts=N also counts the instructions each of ours and
+DS2's decoder executes on the first N utterances (valgrind's callgrind; a worker run on N utterances minus one on none,
+so start-up and LM loading cancel out): a ratio that does not depend on the load.
+
     python bench/decoders.py --num_utts=200
+    python bench/decoders.py --lm_kinds=word --beam_sizes=500 --peers=ds2 --threads=0 --callgrind_utts=10
 """
 from __future__ import annotations
 
@@ -22,9 +27,11 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -164,7 +171,7 @@ def run_worker(args: argparse.Namespace) -> None:
     texts, posteriors = load_posteriors(args.posteriors)
     decode = make_decode(args)
     hypotheses, cpu, frames = [], 0.0, 0
-    for probs in posteriors:
+    for probs in posteriors[:args.max_utts if args.max_utts >= 0 else None]:
         start = time.process_time()
         hypotheses.append(decode(probs))
         cpu += time.process_time() - start
@@ -196,18 +203,65 @@ def measure(decoder: str, lm_kind: str, beam_size: int, paths: dict, args: argpa
     if args.reuse_results and os.path.exists(out):
         with open(out) as handle:
             return json.load(handle)
-    python = sys.executable if decoder == "ours" else peer_python(decoder)
-    lm_path = {"word": paths["word_lm"], "char": paths["char_lm"], "none": ""}[lm_kind]
-    command = [python, os.path.abspath(__file__), f"--worker={decoder}", f"--posteriors={paths['posteriors']}",
-               f"--lm_kind={lm_kind}", f"--lm_path={lm_path}", f"--beam_size={beam_size}", f"--alpha={args.alpha}",
-               f"--beta={args.beta}", f"--max_cpu_seconds={args.max_cpu_seconds}", f"--out={out}"]
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        print(f"{decoder} {lm_kind} beam {beam_size} failed:\n{result.stderr[-1500:]}", file=sys.stderr)
+    command = worker_command(decoder, lm_kind, beam_size, paths, args, out)
+    if not run_quietly(command, f"{decoder} {lm_kind} beam {beam_size}"):
         return None
     with open(out) as handle:
         return json.load(handle)
+
+
+def worker_command(decoder: str, lm_kind: str, beam_size: int, paths: dict, args: argparse.Namespace, out: str,
+                   max_utts: int = -1) -> list[str]:
+    python = sys.executable if decoder == "ours" else peer_python(decoder)
+    lm_path = {"word": paths["word_lm"], "char": paths["char_lm"], "none": ""}[lm_kind]
+    return [python, os.path.abspath(__file__), f"--worker={decoder}", f"--posteriors={paths['posteriors']}",
+            f"--lm_kind={lm_kind}", f"--lm_path={lm_path}", f"--beam_size={beam_size}", f"--alpha={args.alpha}",
+            f"--beta={args.beta}", f"--max_cpu_seconds={args.max_cpu_seconds}", f"--max_utts={max_utts}",
+            f"--out={out}"]
+
+
+def run_quietly(command: list[str], what: str) -> bool:
+    """Run a worker with one thread everywhere; False (and its error output shown) if it failed."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        print(f"{what} failed:\n{result.stderr[-1500:]}", file=sys.stderr)
+    return result.returncode == 0
+
+
+def instructions(decoder: str, lm_kind: str, beam_size: int, paths: dict, args: argparse.Namespace,
+                 max_utts: int) -> int | None:
+    """Instructions a worker executes under callgrind when it decodes its first ``max_utts`` utterances."""
+    name = f"callgrind_{decoder}_{lm_kind}_{beam_size}_{max_utts}"
+    profile = os.path.join(WORK, name + ".out")
+    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={profile}",
+               *worker_command(decoder, lm_kind, beam_size, paths, args, os.path.join(WORK, name + ".json"), max_utts)]
+    if not run_quietly(command, name):
+        return None
+    with open(profile) as handle:
+        totals = [line for line in handle if line.startswith("totals:")]
+    os.remove(profile)
+    return int(totals[0].split()[1])
+
+
+def print_instruction_table(paths: dict, args: argparse.Namespace) -> None:
+    """Decoding instructions of ours and DS2's decoder (N utterances minus none) for each LM and beam asked for."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--callgrind_utts needs valgrind (apt-get install valgrind)")
+    n = args.callgrind_utts
+    settings = [(lm_kind, int(beam)) for lm_kind in args.lm_kinds.split(",") for beam in args.beam_sizes.split(",")]
+    jobs = [(decoder, lm_kind, beam, utts) for lm_kind, beam in settings for decoder in ("ours", "ds2")
+            for utts in (0, n)]
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        counts = dict(zip(jobs, pool.map(lambda job: instructions(*job[:3], paths, args, job[3]), jobs)))
+    print(f"\ninstructions to decode the first {n} utterances (callgrind; start-up and LM loading subtracted)\n")
+    print("| LM | beam | ours (10^9 instr.) | ds2 (10^9 instr.) | ours vs ds2 |")
+    print("|---|---|---|---|---|")
+    for lm_kind, beam in settings:
+        if any(counts[(d, lm_kind, beam, u)] is None for d in ("ours", "ds2") for u in (0, n)):
+            continue
+        ours, ds2 = ((counts[(d, lm_kind, beam, n)] - counts[(d, lm_kind, beam, 0)]) / 1e9 for d in ("ours", "ds2"))
+        print(f"| {lm_kind} | {beam} | {ours:.2f} | {ds2:.2f} | {ds2 / ours:.1f}x |", flush=True)
 
 
 def word_error_rate(references: list[str], hypotheses: list[str]) -> float:
@@ -249,6 +303,8 @@ def main() -> None:
     add_arguments("max_cpu_seconds", float, 60.0, "A decoder stops after this much CPU time per row.", parser)
     add_arguments("reuse_results", bool, False, "Print the table from the last run's saved results.", parser)
     add_arguments("threads", int, 2, "Threads for the batch-decoder scaling check (0 to skip).", parser)
+    add_arguments("callgrind_utts", int, 0, "Also count decoding instructions on this many utterances with callgrind "
+                  "(ours and ds2; 0 to skip).", parser)
     args = parser.parse_args()
     print_arguments(args)
     paths = prepare(args.num_utts)
@@ -278,12 +334,15 @@ def main() -> None:
         one, many = batch_speedup(paths, 500, args.threads)
         print(f"\nbatch decoder, word LM, beam 500: 1 thread {one:.1f} s wall, {args.threads} threads {many:.1f} s wall,"
               f" speed-up {one / many:.2f}x")
+    if args.callgrind_utts > 0:
+        print_instruction_table(paths, args)
 
 
 def worker_main() -> None:
     parser = argparse.ArgumentParser()
     for name, kind in (("worker", str), ("posteriors", str), ("lm_kind", str), ("lm_path", str), ("beam_size", int),
-                       ("alpha", float), ("beta", float), ("max_cpu_seconds", float), ("out", str)):
+                       ("alpha", float), ("beta", float), ("max_cpu_seconds", float), ("max_utts", int),
+                       ("out", str)):
         parser.add_argument("--" + name, type=kind, required=True)
     run_worker(parser.parse_args())
 
