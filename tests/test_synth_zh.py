@@ -117,6 +117,8 @@ def test_generator_writes_mandarin_wavs_manifests_and_lm_text(corpus):
     with open(os.path.join(corpus, "lm_text.txt"), encoding="utf-8") as handle:
         lm_lines = handle.read().splitlines()
     assert len(lm_lines) > 50
+    assert len({char for line in lm_lines for char in line.split()}) > 150, \
+        "the LM text also holds the sentences beyond the 150-character inventory"
     assert all(re.fullmatch(r"\S( \S)*", line) for line in lm_lines), "characters separated by single spaces"
     assert not {line.replace(" ", "") for line in lm_lines} & set().union(*texts.values())
 

@@ -3,7 +3,8 @@
 English: book sentences, a word vocabulary, espeak-ng + flite + piper voices (Festival held out), an LM text of
 plain sentences. Mandarin: HSK and fortune sentences as pinyin, a character inventory ranked on the modern HSK
 text, espeak-ng's pinyin voice (variants held out), an LM text with the characters separated by spaces (DS2's
-Mandarin LM format, for a character-level KenLM).
+Mandarin LM format, for a character-level KenLM) that also takes every sentence the 800-character inventory left
+out: they are never spoken, and a character LM needs far more text than the inventory's sentences give.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class Language:
     max_length: int
     chars_per_second: float  # transcript characters a second at tempo 1.0, for planning hours
     lm_line: Callable[[str], str]  # transcript -> line of lm_text.txt
+    lm_from_all_text: bool  # LM text also takes the sentences the vocabulary restriction left out
 
 
 def _characters(text: str) -> list[str]:
@@ -48,8 +50,8 @@ def _identity(text: str) -> str:
 LANGUAGES = {
     "en": Language("en", book_sentences, str.split, None, seen_voices, festival_voices,
                    "espeak:0.35,flite:0.3,piper:0.35", vocab_size=6000, min_length=4, max_length=18,
-                   chars_per_second=17.5, lm_line=_identity),
+                   chars_per_second=17.5, lm_line=_identity, lm_from_all_text=False),
     "zh": Language("zh", lambda cache, low, high: mandarin_sentences(low, high), _characters, "hsk",
                    mandarin_seen_voices, mandarin_heldout_voices, "espeak:1", vocab_size=800, min_length=4,
-                   max_length=20, chars_per_second=4.3, lm_line=_spaced_characters),
+                   max_length=20, chars_per_second=4.3, lm_line=_spaced_characters, lm_from_all_text=True),
 }

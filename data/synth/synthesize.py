@@ -170,14 +170,17 @@ def main() -> None:
         print("warning: no held-out voice installed; manifest.test-heldout will be empty", file=sys.stderr)
 
     try:
-        sentences = language.sentences(args.text_cache or os.path.join(args.target_dir, "books"), args.min_words,
-                                       args.max_words)
-        sentences, vocabulary = restrict_vocabulary(sentences, args.vocab_size, language.tokenize,
+        every_sentence = language.sentences(args.text_cache or os.path.join(args.target_dir, "books"),
+                                            args.min_words, args.max_words)
+        sentences, vocabulary = restrict_vocabulary(every_sentence, args.vocab_size, language.tokenize,
                                                     language.ranking_source)
         print(f"{len(sentences)} usable sentences, {len(vocabulary)}-token vocabulary")
         seen = {engine: language.seen_voices(engine) for engine in weights}
         plan, lm_text = make_plan(sentences, args.hours, args.seed, seen, weights, heldout, args.dev_fraction,
                                   args.test_fraction, args.min_lm_fraction, language.chars_per_second)
+        if language.lm_from_all_text:
+            usable = {sentence.text for sentence in sentences}
+            lm_text += [sentence.text for sentence in every_sentence if sentence.text not in usable]
     except (RuntimeError, ValueError) as error:
         raise SystemExit(f"synthesize.py: {error}") from error
     entries, counts = synthesize_all(plan, os.path.join(args.target_dir, "wav"), args.num_workers)
