@@ -42,11 +42,9 @@ struct alignas(64) Node {
 // A prefix that would join the list this frame. It is only made a node if it makes the beam, which spares creating
 // and freeing the many extensions that fall out at once. Its score is final: a new prefix gets one term per frame.
 // What a new node derives from its parent (trie state, OOV distance) is worked out only for candidates kept.
-// (Entries are built in place by emplace_back through constructors: a braced temporary copied into the vector stalls
-// on store forwarding.)
+// Candidates and ranking entries are written field by field into buffers that only grow (a braced temporary copied
+// into a vector stalls on store forwarding, and push_back's growth check is not free either).
 struct Candidate {
-  Candidate(float score, int32_t parent, int32_t character, int32_t node, int32_t state, float lm_logp)
-      : score(score), parent(parent), character(character), node(node), state(state), lm_logp(lm_logp) {}
   float score;
   int32_t parent;
   int32_t character;
@@ -58,7 +56,6 @@ struct Candidate {
 // An entry of the end-of-frame selection: an old prefix (ref >= 0, its node) or a candidate (ref = -1 - index).
 // key orders entries as DS2 orders prefixes (higher score first, ties by lower token) in one integer comparison.
 struct Ranked {
-  Ranked(uint64_t key, int32_t ref, float score) : key(key), ref(ref), score(score) {}
   uint64_t key;
   int32_t ref;
   float score;
@@ -110,9 +107,8 @@ void sort_by_prob(std::vector<std::pair<int, float>> *tokens) {
   }
 }
 
-inline bool more_than_two_bits(uint64_t bits) {
-  bits &= bits - 1;
-  bits &= bits - 1;
+inline bool more_than_four_bits(uint64_t bits) {
+  for (int i = 0; i < 4; ++i) bits &= bits - 1;
   return bits != 0;
 }
 
@@ -174,6 +170,7 @@ class BeamSearch {
   int32_t find_child(int32_t parent, int c) const;
   void extend(int32_t parent, int c, float log_p, float floor);
   void queue_new(int32_t parent, int c, float log_p, float floor);
+  void add_candidate(float score, int32_t parent, int c, int32_t node, int32_t state, float lm_logp);
   float with_lm(float log_p, int c, float lm_logp) const;
   float lm_score(int32_t parent, int c, lm::ngram::State *out) const;
   int32_t make_node(const Candidate &candidate);
@@ -199,7 +196,8 @@ class BeamSearch {
   std::vector<Node> nodes_;
   std::vector<lm::ngram::State> states_;  // LM state after each node (word LMs: root and space nodes)
   std::vector<int32_t> free_;
-  std::vector<Candidate> candidates_;
+  std::vector<Candidate> candidates_;  // the first num_candidates_ are this frame's
+  size_t num_candidates_ = 0;
   std::vector<lm::ngram::State> candidate_states_;
   std::vector<float> lm_cache_;  // LM scores of children not made nodes: lm_stride_ per node (vocabularies < 64)
   std::vector<int32_t> child_of_;  // vocabularies < 64: each node's child by token (kNone if none), a row per node
@@ -238,7 +236,7 @@ inline void BeamSearch::extend(int32_t parent, int c, float log_p, float floor) 
   if (child.active) {
     child.nb_cur = log_sum_exp(child.nb_cur, term);
   } else if (!(term < floor)) {
-    candidates_.emplace_back(term, parent, c, n, kNone, child.lm_logp);
+    add_candidate(term, parent, c, n, kNone, child.lm_logp);
   }
 }
 
@@ -273,7 +271,18 @@ void BeamSearch::queue_new(int32_t parent, int c, float log_p, float floor) {
     }
   }
   const float score = with_lm(log_p, c, lm_logp);
-  if (!(score < floor)) candidates_.emplace_back(score, parent, c, kNone, state, lm_logp);
+  if (!(score < floor)) add_candidate(score, parent, c, kNone, state, lm_logp);
+}
+
+inline void BeamSearch::add_candidate(float score, int32_t parent, int c, int32_t node, int32_t state, float lm_logp) {
+  if (num_candidates_ == candidates_.size()) candidates_.resize(2 * candidates_.size() + 64);
+  Candidate &candidate = candidates_[num_candidates_++];
+  candidate.score = score;
+  candidate.parent = parent;
+  candidate.character = c;
+  candidate.node = node;
+  candidate.state = state;
+  candidate.lm_logp = lm_logp;
 }
 
 // log10 LM prob of token c after prefix `parent` (DS2: -1000 when an OOV token is in the n-gram), and the state.
@@ -358,7 +367,8 @@ void BeamSearch::release(int32_t n) {
 // make nodes for the candidates kept, then release the old prefixes dropped (children first, so none is orphaned).
 // Returns the lowest score kept.
 float BeamSearch::select(std::vector<int32_t> *prefixes) {
-  ranked_.clear();
+  if (ranked_.size() < prefixes->size() + num_candidates_) ranked_.resize(prefixes->size() + num_candidates_);
+  size_t count = 0;
   float min_old = kFloatInf;
   for (size_t i = 0; i < prefixes->size(); ++i) {
     prefetch_node(nodes_, *prefixes, i);
@@ -368,32 +378,34 @@ float BeamSearch::select(std::vector<int32_t> *prefixes) {
     node.b_cur = node.nb_cur = -kFloatInf;
     node.score = log_sum_exp(node.b_prev, node.nb_prev);
     min_old = std::min(min_old, node.score);
-    ranked_.emplace_back(rank_key(node.score, node.character), (*prefixes)[i], node.score);
+    Ranked &entry = ranked_[count++];
+    entry.key = rank_key(node.score, node.character);
+    entry.ref = (*prefixes)[i];
+    entry.score = node.score;
   }
   // With a full beam of old prefixes, a candidate below all of them cannot be kept.
   const float bar = prefixes->size() == beam_size_ ? min_old : -kFloatInf;
-  for (size_t i = 0; i < candidates_.size(); ++i) {
+  for (size_t i = 0; i < num_candidates_; ++i) {
     if (candidates_[i].score < bar) continue;
-    ranked_.emplace_back(rank_key(candidates_[i].score, candidates_[i].character), -1 - static_cast<int32_t>(i),
-                         candidates_[i].score);
+    Ranked &entry = ranked_[count++];
+    entry.key = rank_key(candidates_[i].score, candidates_[i].character);
+    entry.ref = -1 - static_cast<int32_t>(i);
+    entry.score = candidates_[i].score;
   }
-  const size_t keep = std::min(beam_size_, ranked_.size());
+  const size_t keep = std::min(beam_size_, count);
   float min_kept = kFloatInf;
-  if (ranked_.size() > beam_size_) {  // the keep-th best lands at keep - 1, every entry before it ranks higher
-    std::nth_element(ranked_.begin(), ranked_.begin() + (keep - 1), ranked_.end(), precedes);
+  if (count > beam_size_) {  // the keep-th best lands at keep - 1, every entry before it ranks higher
+    std::nth_element(ranked_.begin(), ranked_.begin() + (keep - 1), ranked_.begin() + count, precedes);
     min_kept = ranked_[keep - 1].score;
   } else {
-    for (const Ranked &entry : ranked_) min_kept = std::min(min_kept, entry.score);
+    for (size_t i = 0; i < count; ++i) min_kept = std::min(min_kept, ranked_[i].score);
   }
-  prefixes->clear();
+  prefixes->resize(keep);
   for (size_t i = 0; i < keep; ++i) {
     const int32_t ref = ranked_[i].ref;
-    prefixes->push_back(ref >= 0 ? ref : make_node(candidates_[-1 - ref]));
+    (*prefixes)[i] = ref >= 0 ? ref : make_node(candidates_[-1 - ref]);
   }
-  for (size_t i = keep; i < ranked_.size(); ++i) {
-    if (i + kPrefetchAhead < ranked_.size() && ranked_[i + kPrefetchAhead].ref >= 0) {
-      __builtin_prefetch(&nodes_[ranked_[i + kPrefetchAhead].ref]);
-    }
+  for (size_t i = keep; i < count; ++i) {
     if (ranked_[i].ref >= 0) release(ranked_[i].ref);
   }
   return min_kept;
@@ -442,7 +454,7 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
     const float log_prob_blank_c = log_prob_of[blank_];
     if (use_masks_) top.assign(by_prob);
 
-    candidates_.clear();
+    num_candidates_ = 0;
     candidate_states_.clear();
     for (size_t i = 0; i < prefixes.size(); ++i) {
       prefetch_node(nodes_, prefixes, i);
@@ -451,7 +463,7 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
       const float b_prev = nodes_[p].b_prev;
       const int character = nodes_[p].character;
       if (log_prob_blank_c > -kFloatInf && !(log_prob_blank_c + p_score < lm_cutoff)) {
-        nodes_[p].b_cur = log_sum_exp(nodes_[p].b_cur, log_prob_blank_c + p_score);
+        nodes_[p].b_cur = log_prob_blank_c + p_score;  // the only term: log_sum_exp(-inf, x) is x
       }
       if (character >= 0 && log_prob_of[character] > -kFloatInf && !(log_prob_of[character] + p_score < lm_cutoff)) {
         nodes_[p].nb_cur = log_sum_exp(nodes_[p].nb_cur, log_prob_of[character] + nodes_[p].nb_prev);
@@ -461,7 +473,7 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
         // Tokens a child or the trie can take, visited as bits; those below `stop` are skipped. Prefixes that can
         // take many tokens (word starts) first drop those below `stop` in one step.
         uint64_t todo = top.all() & (nodes_[p].dict.allowed | nodes_[p].child_mask);
-        if (more_than_two_bits(todo)) todo &= top.above(p_score, stop);
+        if (more_than_four_bits(todo)) todo &= top.above(p_score, stop);
         for (; todo; todo &= todo - 1) {
           const int c = __builtin_ctzll(todo);
           if (log_prob_of[c] + p_score < stop) continue;
@@ -522,6 +534,7 @@ void BeamSearch::score_final_words(const std::vector<int32_t> &prefixes) {
 double BeamSearch::sentence_log_prob(int32_t p, const std::vector<int> &labels) const {
   if (p == 0 || !single_char_tokens_) return scorer_->get_sent_log_prob(scorer_->split_labels(labels));
   std::vector<int32_t> path;
+  path.reserve(labels.size());
   for (int32_t n = p; n != 0; n = nodes_[n].parent) path.push_back(n);
   double total = 0.0;
   lm::ngram::State word_state, end_state;
