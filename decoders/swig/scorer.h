@@ -48,7 +48,9 @@ class Scorer {
     int32_t first_edge = 0;
     uint64_t allowed = ~uint64_t{0};
   };
-  DictStep dict_start() const { return {kDictStart, dict_.empty() ? 0 : dict_[0].first_edge, dict_allowed(kDictStart)}; }
+  DictStep dict_start() const {
+    return {kDictStart, dict_.empty() ? 0 : dict_[0].first_edge, dict_allowed(kDictStart)};
+  }
   // The step by vocabulary token c (space included); state kNoState when no LM word is spelled that way.
   DictStep dict_step(const DictStep &from, int c) const {
     if (from.state >= 0) {
