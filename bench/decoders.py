@@ -278,17 +278,21 @@ def swig_greedy(probs: np.ndarray) -> str:
     return swig_wrapper.ctc_greedy_decoder(probs, VOCABULARY)
 
 
-def batch_speedup(paths: dict, beam_size: int, threads: int) -> tuple[float, float]:
-    """Wall seconds of the batch decoder with one thread and with ``threads`` threads (word LM)."""
+def batch_speedup(paths: dict, beam_size: int, threads: int) -> list[tuple[float, float]]:
+    """(wall, CPU) seconds of the batch decoder with one thread and with ``threads`` threads (word LM).
+
+    CPU time summed over the threads tells whether they ran at once (CPU / wall near the thread count) or had to
+    take turns on a busy machine (CPU / wall near 1).
+    """
     from decoders import swig_wrapper
     _, posteriors = load_posteriors(paths["posteriors"])
     scorer = swig_wrapper.Scorer(2.5, 0.3, paths["word_lm"], VOCABULARY)
-    walls = []
+    times = []
     for n in (1, threads):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         swig_wrapper.ctc_beam_search_decoder_batch(posteriors, VOCABULARY, beam_size, n, ext_scoring_func=scorer)
-        walls.append(time.perf_counter() - start)
-    return walls[0], walls[1]
+        times.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return times
 
 
 def main() -> None:
@@ -331,9 +335,9 @@ def main() -> None:
                 print(f"| {lm_kind} | {beam_size} | {d} | {n} | {100 * wer:.1f} | {100 * ours_wer:.1f} | "
                       f"{speed[d]:.1f} | {ratio} |", flush=True)
     if args.threads > 1:
-        one, many = batch_speedup(paths, 500, args.threads)
-        print(f"\nbatch decoder, word LM, beam 500: 1 thread {one:.1f} s wall, {args.threads} threads {many:.1f} s wall,"
-              f" speed-up {one / many:.2f}x")
+        (one, one_cpu), (many, many_cpu) = batch_speedup(paths, 500, args.threads)
+        print(f"\nbatch decoder, word LM, beam 500: 1 thread {one:.1f} s wall ({one_cpu:.1f} s CPU), {args.threads} "
+              f"threads {many:.1f} s wall ({many_cpu:.1f} s CPU), speed-up {one / many:.2f}x")
     if args.callgrind_utts > 0:
         print_instruction_table(paths, args)
 
