@@ -9,8 +9,8 @@ export CKPT_DIR=${CKPT_DIR:-examples/tiny_zh/checkpoints}
 export LOG_DIR=${LOG_DIR:-examples/tiny_zh/logs}
 export ERROR_RATE_TYPE=cer
 export LM_ORDER=${LM_ORDER:-5}
-export BETA_TO=${BETA_TO:-5.0}
-export NUM_BETAS=${NUM_BETAS:-6}
+export BETA_TO=${BETA_TO:-8.0}
+export NUM_BETAS=${NUM_BETAS:-9}
 # training sized for the shared 2-core CPU: one conv layer (the second, 32x32 channels over 40 frequency bins,
 # costs most of the compute) and a slowly decaying learning rate (800 output classes leave CTC's blank-only
 # plateau later than English's 28)
