@@ -16,6 +16,8 @@ APT_PACKAGES=(
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
   # English text sources for the synthetic corpus (Austen via R)
   r-base-core r-cran-janeaustenr r-cran-tokenizers r-cran-stringr
+  # Chinese sentences for the Mandarin synthetic corpus
+  fortunes-zh
   # C++ decoder and KenLM tools
   build-essential cmake swig
   libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev
