@@ -24,6 +24,8 @@ APT_PACKAGES=(
   zlib1g-dev libbz2-dev liblzma-dev
   # headless browser for the demo page's test (deploy/)
   chromium
+  # load-independent instruction counts in bench/decoders.py --callgrind_utts
+  valgrind
 )
 
 if [ "${SKIP_APT:-0}" != "1" ]; then
