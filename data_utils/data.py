@@ -37,8 +37,7 @@ import paddle
 
 from data_utils.audio import AudioError
 from data_utils.augmentor.augmentation import AugmentationPipeline
-from data_utils.featurizer.audio_featurizer import AudioFeaturizer
-from data_utils.featurizer.text_featurizer import TextFeaturizer
+from data_utils.featurizer.speech_featurizer import SpeechFeaturizer
 from data_utils.manifest import read_manifest
 from data_utils.normalizer import FeatureNormalizer
 from data_utils.speech import SpeechSegment
@@ -79,12 +78,11 @@ class SpeechDataset(paddle.io.Dataset):
                  output_frames: Callable[[int], int] | None = None, min_frames: int = 1,
                  skip_bad: bool = True):
         self.manifest_path = manifest_path
-        self.audio_featurizer = AudioFeaturizer(**feature_config)
-        self.text_featurizer = TextFeaturizer(vocab_filepath)
+        self.featurizer = SpeechFeaturizer(vocab_filepath, **feature_config)
         self.normalizer = FeatureNormalizer(mean_std_filepath)
-        if len(self.normalizer.mean) != self.audio_featurizer.feature_dim:
+        if len(self.normalizer.mean) != self.featurizer.feature_dim:
             raise ValueError(f"{mean_std_filepath}: statistics of dimension {len(self.normalizer.mean)}, but "
-                             f"{feature_config} gives features of dimension {self.audio_featurizer.feature_dim}")
+                             f"{feature_config} gives features of dimension {self.featurizer.feature_dim}")
         self.augmentation = AugmentationPipeline(augmentation_config, seed)
         self.feature_config = dict(feature_config)
         self.seed = seed
@@ -107,11 +105,11 @@ class SpeechDataset(paddle.io.Dataset):
 
     @property
     def feature_dim(self) -> int:
-        return self.audio_featurizer.feature_dim
+        return self.featurizer.feature_dim
 
     @property
     def vocab_list(self) -> list[str]:
-        return self.text_featurizer.vocab_list
+        return self.featurizer.vocab_list
 
     @property
     def durations(self) -> np.ndarray:
@@ -128,7 +126,7 @@ class SpeechDataset(paddle.io.Dataset):
         if not text.strip():
             raise BadUtteranceError(f"{where}: empty transcript")
         try:
-            tokens = self.text_featurizer.featurize(text)
+            tokens = self.featurizer.text_featurizer.featurize(text)
         except ValueError as err:
             raise BadUtteranceError(f"{where}: {err}") from None
         path = entry["audio_filepath"]
@@ -161,7 +159,7 @@ class SpeechDataset(paddle.io.Dataset):
         try:
             segment = SpeechSegment.from_file(entry["audio_filepath"], entry["text"])
             self.augmentation.transform_audio(segment)
-            features = self.audio_featurizer.featurize(segment)
+            features = self.featurizer.audio_featurizer.featurize(segment)
         except (AudioError, OSError, ValueError) as err:
             raise BadUtteranceError(f"{where}: {err}") from None
         features = self.augmentation.transform_feature(features)
