@@ -5,12 +5,7 @@
 set -e
 cd "$(dirname "$0")/../.."
 
-DATA_DIR=${DATA_DIR:-data/tiny}
-CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
-LOG_DIR=${LOG_DIR:-examples/tiny/logs}
-if [ -z "${ALPHA:-}" ] && [ -f "$LOG_DIR/tuned_params.sh" ]; then
-    source "$LOG_DIR/tuned_params.sh"
-fi
+source examples/tiny/decode_env.sh
 DECODER=(--decoding_method ctc_beam_search --beam_size "${BEAM_SIZE:-500}" --num_proc_bsearch 2
          --alpha "${ALPHA:-2.5}" --beta "${BETA:-0.3}" --lang_model_path "$DATA_DIR/lm.klm"
          --model_path "$CKPT_DIR/params.latest" --use_gpu "${USE_GPU:-False}"

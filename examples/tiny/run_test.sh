@@ -8,12 +8,7 @@
 set -e
 cd "$(dirname "$0")/../.."
 
-DATA_DIR=${DATA_DIR:-data/tiny}
-CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
-LOG_DIR=${LOG_DIR:-examples/tiny/logs}
-if [ -z "${ALPHA:-}" ] && [ -f "$LOG_DIR/tuned_params.sh" ]; then
-    source "$LOG_DIR/tuned_params.sh"
-fi
+source examples/tiny/decode_env.sh
 
 for split in ${SPLITS:-test test-heldout}; do
     for method in ${METHODS:-ctc_greedy ctc_beam_search}; do

@@ -1,0 +1,8 @@
+# Sourced by run_test.sh and run_infer.sh (from the repository root): the tiny example's directories, and
+# ALPHA/BETA from run_tune.sh's logs/tuned_params.sh when it exists and ALPHA is not set.
+DATA_DIR=${DATA_DIR:-data/tiny}
+CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
+LOG_DIR=${LOG_DIR:-examples/tiny/logs}
+if [ -z "${ALPHA:-}" ] && [ -f "$LOG_DIR/tuned_params.sh" ]; then
+    source "$LOG_DIR/tuned_params.sh"
+fi
