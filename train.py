@@ -28,6 +28,7 @@ from data_utils.data import SHUFFLE_METHODS, SpeechBatchSampler, SpeechDataset
 from data_utils.featurizer.text_featurizer import load_vocabulary
 from model_utils.checkpoint import CheckpointError, explicit_flags, load_checkpoint
 from model_utils.model import DeepSpeech2Model, check_flags, make_config
+from model_utils.network import set_num_threads
 from model_utils.trainer import Trainer, TrainOptions
 from utils.utility import add_arguments, print_arguments
 
@@ -102,7 +103,7 @@ def setup_device(args: argparse.Namespace) -> None:
     else:
         paddle.set_device("cpu")
     if args.num_threads > 0:
-        paddle.base.core.set_num_threads(args.num_threads)
+        set_num_threads(args.num_threads)
 
 
 class _TqdmHandler(logging.StreamHandler):

@@ -155,6 +155,10 @@ def main() -> None:
         print(json.dumps(run_worker(args)))
         return
     print_arguments(args)
+    # both workers get the toolkit's MKL setting, made when the network module is imported (the AVX2 path
+    # on AMD CPUs; PyTorch's own MKL ignores it)
+    import model_utils.network  # noqa: F401
+    print("MKL_DEBUG_CPU_TYPE =", os.environ.get("MKL_DEBUG_CPU_TYPE", "(unset)"))
     frameworks = args.frameworks.split(",")
     pythons = {"paddle": sys.executable}
     if "torch" in frameworks:

@@ -1,13 +1,14 @@
 """DeepSpeech2 network: shapes, exact variable-length handling, padding-free batch norm, training."""
 import copy
 import math
+import os
 
 import numpy as np
 import paddle
 import paddle.nn.functional as F
 import pytest
 
-from model_utils.network import DeepSpeech2, fft_conv2d
+from model_utils.network import DeepSpeech2, fft_conv2d, use_fast_mkl_kernels_on_amd
 
 FEAT, DICT, HIDDEN = 21, 6, 12
 
@@ -138,3 +139,23 @@ def test_adam_steps_reduce_ctc_loss_and_reach_every_parameter(use_gru):
         optimizer.clear_grad()
         losses.append(float(loss))
     assert losses[-1] < 0.5 * losses[0]
+
+
+@pytest.mark.parametrize("vendor, expected", [("AuthenticAMD", "5"), ("GenuineIntel", None)])
+def test_mkl_avx2_path_is_chosen_on_amd_only(tmp_path, monkeypatch, vendor, expected):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nvendor_id\t: {vendor}\nmodel name\t: x\n")
+    monkeypatch.delenv("MKL_DEBUG_CPU_TYPE", raising=False)
+    assert use_fast_mkl_kernels_on_amd(str(cpuinfo)) == (expected is not None)
+    assert os.environ.get("MKL_DEBUG_CPU_TYPE") == expected
+
+
+def test_mkl_setting_of_the_user_is_kept(tmp_path, monkeypatch):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("vendor_id\t: AuthenticAMD\n")
+    monkeypatch.setenv("MKL_DEBUG_CPU_TYPE", "2")
+    assert not use_fast_mkl_kernels_on_amd(str(cpuinfo))
+    assert os.environ["MKL_DEBUG_CPU_TYPE"] == "2"
+    monkeypatch.delenv("MKL_DEBUG_CPU_TYPE")
+    assert not use_fast_mkl_kernels_on_amd(str(tmp_path / "missing"))
+    assert "MKL_DEBUG_CPU_TYPE" not in os.environ
