@@ -2,16 +2,17 @@
 # Tiny example, training: a small DeepSpeech2 (80 fbank, 2 conv, 3 x BiGRU-256) on data/tiny, sized
 # for a 2-core CPU. Resumes from checkpoints/params.latest when a run was interrupted; does nothing
 # when the last pass's checkpoint exists (delete the checkpoints to retrain).
-# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (10), BATCH_SIZE (8),
-#   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (2e-3), LR_DECAY (0.8), NUM_PROC_DATA (1),
-#   NUM_THREADS (1), USE_GPU (False), TRAINER_COUNT (1), AUGMENT_CONF (conf/augmentation.config), TEST_OFF (False).
+# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (6), BATCH_SIZE (8),
+#   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (2e-3), LR_DECAY (0.75), NUM_PROC_DATA (1),
+#   NUM_THREADS (1), USE_GPU (False), TRAINER_COUNT (1), AUGMENT_CONF (examples/tiny/augmentation.config:
+#   speed 0.9-1.1, shift, light SpecAugment), TEST_OFF (False).
 #   On a GPU: USE_GPU=True BATCH_SIZE=64 RNN_SIZE=1024 NUM_PROC_DATA=8 bash examples/tiny/run_train.sh
 set -e
 cd "$(dirname "$0")/../.."
 
 DATA_DIR=${DATA_DIR:-data/tiny}
 CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
-NUM_PASSES=${NUM_PASSES:-10}
+NUM_PASSES=${NUM_PASSES:-6}
 LAST_PASS=$CKPT_DIR/params.pass-$((NUM_PASSES - 1))
 
 if [ -d "$LAST_PASS" ]; then
@@ -38,7 +39,7 @@ python train.py "${RESUME[@]}" \
     --num_iter_print 10 \
     --save_every 100 \
     --learning_rate "${LEARNING_RATE:-2e-3}" \
-    --lr_decay "${LR_DECAY:-0.8}" \
+    --lr_decay "${LR_DECAY:-0.75}" \
     --max_duration 27.0 \
     --min_duration 0.0 \
     --test_off "${TEST_OFF:-False}" \
@@ -49,6 +50,6 @@ python train.py "${RESUME[@]}" \
     --dev_manifest "$DATA_DIR/manifest.dev" \
     --mean_std_path "$DATA_DIR/mean_std.npz" \
     --vocab_path "$DATA_DIR/vocab.txt" \
-    --augment_conf_path "${AUGMENT_CONF:-conf/augmentation.config}" \
+    --augment_conf_path "${AUGMENT_CONF:-examples/tiny/augmentation.config}" \
     --output_model_dir "$CKPT_DIR" \
     || { echo "run_train.sh: training failed, terminating." >&2; exit 1; }
