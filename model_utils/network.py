@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
@@ -125,25 +126,57 @@ def fft_size(n: int) -> int:
         size += 1
 
 
+def shifted_dft(taps: int, size: int, bins: int, shift: int) -> tuple[paddle.Tensor, paddle.Tensor]:
+    """cos and sin of +2 pi u (k - shift) / size for kernel taps k and DFT bins u, each [taps, bins].
+
+    These make the conjugate spectrum of a kernel whose tap k sits at circular position k - shift:
+    correlating with it is correlating with the original kernel after padding the input by ``shift``.
+    """
+    k = np.arange(taps)[:, None] - shift
+    u = np.arange(bins)[None, :]
+    angle = 2.0 * np.pi * ((k * u) % size) / size
+    return paddle.to_tensor(np.cos(angle).astype("float32")), paddle.to_tensor(np.sin(angle).astype("float32"))
+
+
+def kernel_spectrum(weight: paddle.Tensor, grid: list, padding: tuple) -> paddle.Tensor:
+    """Conjugate 2-D spectrum of the padding-shifted kernels, [Nt * (Nf // 2 + 1), C, O] complex.
+
+    Computed as two small real DFT products (the kernels are 11 x 21 taps; an FFT of the whole grid
+    would transform mostly zeros), laid out directly as the per-bin [C, O] matrices that mix channels.
+    """
+    out_channels, channels, kernel_t, kernel_f = weight.shape
+    cos_t, sin_t = shifted_dft(kernel_t, grid[0], grid[0], padding[0])
+    cos_f, sin_f = shifted_dft(kernel_f, grid[1], grid[1] // 2 + 1, padding[1])
+    taps = weight.transpose([3, 2, 1, 0]).reshape([kernel_f, -1])  # [Kf, Kt * C * O]
+    bins_f = cos_f.shape[1]
+    # along frequency: [F', Kt, C * O], then time-major [Kt, F' * C * O]
+    real = paddle.matmul(cos_f, taps, transpose_x=True).reshape([bins_f, kernel_t, -1]).transpose([1, 0, 2])
+    imag = paddle.matmul(sin_f, taps, transpose_x=True).reshape([bins_f, kernel_t, -1]).transpose([1, 0, 2])
+    real, imag = real.reshape([kernel_t, -1]), imag.reshape([kernel_t, -1])
+    # along time (complex): [Nt, F' * C * O]
+    spectrum_real = paddle.matmul(cos_t, real, transpose_x=True) - paddle.matmul(sin_t, imag, transpose_x=True)
+    spectrum_imag = paddle.matmul(cos_t, imag, transpose_x=True) + paddle.matmul(sin_t, real, transpose_x=True)
+    return paddle.complex(spectrum_real, spectrum_imag).reshape([-1, channels, out_channels])
+
+
 def fft_conv2d(x: paddle.Tensor, weight: paddle.Tensor, padding: tuple, freq_stride: int) -> paddle.Tensor:
     """Conv2D (cross-correlation, time stride 1, no bias) of x [B, C, T, F] computed through 2-D FFTs.
 
     The same result as ``F.conv2d`` up to float rounding, with ~20x fewer operations for DS2's
     32-channel (11, 21) kernels; Paddle's direct CPU convolution is the slowest part of training.
-    The FFT grid is at least the padded input, so the circular correlation never wraps into the
-    output frames that are kept.
+    The padding is not materialised: the kernel's spectrum carries it as a circular shift. A grid of
+    at least (T + pad_t, F + pad_f) keeps the circular correlation from wrapping into kept outputs.
     """
     batch, channels, frames, freq = x.shape
     out_channels, _, kernel_t, kernel_f = weight.shape
     pad_t, pad_f = padding
-    grid = [fft_size(frames + 2 * pad_t), fft_size(freq + 2 * pad_f)]
-    spectrum = paddle.fft.rfft2(F.pad(x, [pad_f, pad_f, pad_t, pad_t]), s=grid)  # [B, C, Nt, Nf']
-    kernels = paddle.conj(paddle.fft.rfft2(weight, s=grid))  # [O, C, Nt, Nf']
-    bins = spectrum.shape[2] * spectrum.shape[3]
+    grid = [fft_size(frames + pad_t), fft_size(freq + pad_f)]
+    spectrum = paddle.fft.rfft2(x, s=grid)  # [B, C, Nt, Nf']
+    bins_t, bins_f = spectrum.shape[2], spectrum.shape[3]
     # per frequency bin, mix the channels: [K, B, C] @ [K, C, O]
-    mixed = paddle.matmul(spectrum.reshape([batch, channels, bins]).transpose([2, 0, 1]),
-                          kernels.reshape([out_channels, channels, bins]).transpose([2, 1, 0]))
-    mixed = mixed.transpose([1, 2, 0]).reshape([batch, out_channels] + spectrum.shape[2:])
+    mixed = paddle.matmul(spectrum.transpose([2, 3, 0, 1]).reshape([bins_t * bins_f, batch, channels]),
+                          kernel_spectrum(weight, grid, padding))
+    mixed = mixed.reshape([bins_t, bins_f, batch, out_channels]).transpose([2, 3, 0, 1])
     y = paddle.fft.irfft2(mixed, s=grid)
     out_frames = frames + 2 * pad_t - kernel_t + 1
     return y[:, :, :out_frames, 0:freq + 2 * pad_f - kernel_f + 1:freq_stride]

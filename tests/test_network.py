@@ -27,7 +27,8 @@ def batch(lengths, seed=0):
 
 
 @pytest.mark.parametrize("frames,freq,kernel,padding,freq_stride", [(30, 41, (11, 21), (5, 10), 2),
-                                                                   (7, 16, (3, 5), (1, 2), 1)])
+                                                                   (7, 16, (3, 5), (1, 2), 1),
+                                                                   (9, 10, (3, 5), (2, 4), 2)])
 def test_fft_convolution_equals_direct_convolution(frames, freq, kernel, padding, freq_stride):
     rng = np.random.default_rng(4)
     x = paddle.to_tensor(rng.standard_normal((2, 3, frames, freq)).astype("float32"), stop_gradient=False)
