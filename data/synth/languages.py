@@ -4,13 +4,15 @@ English: book sentences, a word vocabulary, espeak-ng + flite + piper voices (Fe
 plain sentences. Mandarin: HSK and fortune sentences as pinyin, a character inventory ranked on the modern HSK
 text, espeak-ng's pinyin voice (variants held out), an LM text with the characters separated by spaces (DS2's
 Mandarin LM format, for a character-level KenLM) that also takes every sentence the 800-character inventory left
-out: they are never spoken, and a character LM needs far more text than the inventory's sentences give.
+out and the LM-only sources of lm_text_zh.py (Tatoeba, news, reviews): they are never spoken, and a character LM
+needs far more text than the inventory's sentences give.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
 
+from data.synth.lm_text_zh import lm_only_sentences
 from data.synth.text_sources import Sentence, book_sentences
 from data.synth.text_sources_zh import mandarin_sentences
 from data.synth.voices import Voice, festival_voices, mandarin_heldout_voices, mandarin_seen_voices, seen_voices
@@ -33,6 +35,8 @@ class Language:
     chars_per_second: float  # transcript characters a second at tempo 1.0, for planning hours
     lm_line: Callable[[str], str]  # transcript -> line of lm_text.txt
     lm_from_all_text: bool  # LM text also takes the sentences the vocabulary restriction left out
+    # transcripts of sources used for the LM text only; with them, no LM line may hold a dev/test sentence
+    lm_only_text: Callable[[], list[str]] | None
 
 
 def _characters(text: str) -> list[str]:
@@ -50,8 +54,9 @@ def _identity(text: str) -> str:
 LANGUAGES = {
     "en": Language("en", book_sentences, str.split, None, seen_voices, festival_voices,
                    "espeak:0.35,flite:0.3,piper:0.35", vocab_size=6000, min_length=4, max_length=18,
-                   chars_per_second=17.5, lm_line=_identity, lm_from_all_text=False),
+                   chars_per_second=17.5, lm_line=_identity, lm_from_all_text=False, lm_only_text=None),
     "zh": Language("zh", lambda cache, low, high: mandarin_sentences(low, high), _characters, "hsk",
                    mandarin_seen_voices, mandarin_heldout_voices, "espeak:1", vocab_size=800, min_length=4,
-                   max_length=20, chars_per_second=4.3, lm_line=_spaced_characters, lm_from_all_text=True),
+                   max_length=20, chars_per_second=4.3, lm_line=_spaced_characters, lm_from_all_text=True,
+                   lm_only_text=lm_only_sentences),
 }

@@ -24,6 +24,7 @@ from tqdm import tqdm  # noqa: E402
 
 from data.synth.corpus_plan import Utterance, make_plan  # noqa: E402
 from data.synth.languages import LANGUAGES, Language  # noqa: E402
+from data.synth.lm_text_zh import without_leaks  # noqa: E402
 from data.synth.postprocess import finish, wav_duration, write_wav  # noqa: E402
 from data.synth.text_sources import restrict_vocabulary  # noqa: E402
 from data.synth.voices import ENGINES, SynthesisError, piper_available, speak  # noqa: E402
@@ -181,6 +182,9 @@ def main() -> None:
         if language.lm_from_all_text:
             usable = {sentence.text for sentence in sentences}
             lm_text += [sentence.text for sentence in every_sentence if sentence.text not in usable]
+        if language.lm_only_text is not None:
+            lm_text = without_leaks(lm_text + language.lm_only_text(), (u.text for u in plan),
+                                    (u.text for u in plan if u.split != "train"))
     except (RuntimeError, ValueError) as error:
         raise SystemExit(f"synthesize.py: {error}") from error
     entries, counts = synthesize_all(plan, os.path.join(args.target_dir, "wav"), args.num_workers)
