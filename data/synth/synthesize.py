@@ -3,7 +3,8 @@
 Writes <target_dir>/wav/<split>/*.wav (16 kHz mono int16), manifest.{train,dev,test,test-heldout} (JSON lines
 with absolute audio_filepath, duration measured from the written file, text, speaker) and lm_text.txt (normalised
 sentences that no utterance speaks, for KenLM; Mandarin's with the characters separated by spaces, plus text used
-only for the LM, none of it holding a dev or test sentence). Deterministic for a seed; re-running resumes (finished WAVs are kept); manifests are replaced atomically at the end.
+only for the LM, none of it holding a dev or test sentence). Deterministic for a seed; re-running resumes
+(finished WAVs are kept); manifests are replaced atomically at the end.
 
     python data/synth/synthesize.py --target_dir data/tiny --hours 1.0 --seed 0 --num_workers 2
     python data/synth/synthesize.py --target_dir data/tiny_zh --lang zh --hours 1.0
