@@ -1,7 +1,8 @@
 # Settings of the tiny Mandarin example, sourced by every examples/tiny_zh/run_*.sh: the stages themselves are
 # examples/tiny's, run on data/tiny_zh with Mandarin settings. Any variable set before still wins.
 #   corpus: ~1 h of espeak-ng Mandarin (pinyin voice), 800-character inventory, manifests in data/tiny_zh
-#   LM:     character 5-gram on lm_text.txt (characters separated by spaces, as DS2's Mandarin LMs)
+#   LM:     character 5-gram on lm_text.txt (characters separated by spaces, as DS2's Mandarin LMs): unspoken
+#           corpus sentences plus LM-only Tatoeba, news and review text; order 6 or pruning did not help
 #   scores: CER; alpha/beta grid with a wider beta range (a character LM gives a bonus per character)
 export CORPUS_LANG=zh
 export DATA_DIR=${DATA_DIR:-data/tiny_zh}
