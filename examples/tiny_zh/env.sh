@@ -5,6 +5,7 @@
 #           corpus sentences plus LM-only Tatoeba, news and review text; order 6 or pruning did not help
 #   scores: CER; alpha/beta grid with a wider beta range (a character LM gives a bonus per character)
 export CORPUS_LANG=zh
+export HOURS=${HOURS:-1.0}
 export DATA_DIR=${DATA_DIR:-data/tiny_zh}
 export CKPT_DIR=${CKPT_DIR:-examples/tiny_zh/checkpoints}
 export LOG_DIR=${LOG_DIR:-examples/tiny_zh/logs}
@@ -14,8 +15,8 @@ export BETA_TO=${BETA_TO:-8.0}
 export NUM_BETAS=${NUM_BETAS:-9}
 # training sized for the shared 2-core CPU: one conv layer (the second, 32x32 channels over 40 frequency bins,
 # costs most of the compute) and a slowly decaying learning rate (800 output classes leave CTC's blank-only
-# plateau later than English's 28)
-export NUM_PASSES=${NUM_PASSES:-12}
+# plateau later than English's 28); augmentation as examples/tiny's (speed, shift, light SpecAugment)
+export NUM_PASSES=${NUM_PASSES:-20}
 export NUM_CONV_LAYERS=${NUM_CONV_LAYERS:-1}
 export BATCH_SIZE=${BATCH_SIZE:-16}
-export LR_DECAY=${LR_DECAY:-0.95}
+export LR_DECAY=${LR_DECAY:-0.93}
