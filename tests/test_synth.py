@@ -90,6 +90,9 @@ def test_transcripts_are_normalised_and_splits_disjoint(corpus):
         lm_text = {line.rstrip("\n") for line in handle}
     assert len(lm_text) > 5000
     assert not lm_text & set().union(*texts.values())
+    evaluated = texts["dev"] | texts["test"]
+    assert not [line for line in lm_text if any(text in line for text in evaluated)], "an LM line holds a dev/test text"
+    assert max(len(line.split()) for line in lm_text) > 18, "the LM text takes book sentences beyond the spoken length"
 
 
 def test_no_heldout_voice_in_seen_splits(corpus):

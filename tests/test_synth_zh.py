@@ -9,7 +9,8 @@ import sys
 import pytest
 import soundfile
 
-from data.synth.lm_text_zh import lm_only_sentences, people_daily_texts, review_texts, tatoeba_texts, without_leaks
+from data.synth.lm_text_zh import lm_only_sentences, people_daily_texts, review_texts, tatoeba_texts
+from data.synth.text_sources import without_leaks
 from data.synth.normalize_zh import normalize_transcript, read_integer, spell_numbers, spoken_form, to_pinyin
 from data.synth.postprocess import SAMPLE_RATE
 from data.synth.text_sources import Sentence, restrict_vocabulary

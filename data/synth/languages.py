@@ -37,6 +37,8 @@ class Language:
     lm_from_all_text: bool  # LM text also takes the sentences the vocabulary restriction left out
     # transcripts of sources used for the LM text only; with them, no LM line may hold a dev/test sentence
     lm_only_text: Callable[[], list[str]] | None
+    # cache folder -> sentences of any length; the LM text also takes those no utterance speaks (leak-checked)
+    lm_sentences: Callable[[str], list[Sentence]] | None = None
 
 
 def _characters(text: str) -> list[str]:
@@ -54,7 +56,8 @@ def _identity(text: str) -> str:
 LANGUAGES = {
     "en": Language("en", book_sentences, str.split, None, seen_voices, festival_voices,
                    "espeak:0.35,flite:0.3,piper:0.35", vocab_size=6000, min_length=4, max_length=18,
-                   chars_per_second=17.5, lm_line=_identity, lm_from_all_text=False, lm_only_text=None),
+                   chars_per_second=17.5, lm_line=_identity, lm_from_all_text=False, lm_only_text=None,
+                   lm_sentences=lambda cache: book_sentences(cache, 1, 10**6, clause_words=18)),
     "zh": Language("zh", lambda cache, low, high: mandarin_sentences(low, high), _characters, "hsk",
                    mandarin_seen_voices, mandarin_heldout_voices, "espeak:1", vocab_size=800, min_length=4,
                    max_length=20, chars_per_second=4.3, lm_line=_spaced_characters, lm_from_all_text=True,

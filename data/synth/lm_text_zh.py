@@ -13,13 +13,12 @@ installed packages (never copied into the repository):
 
 Every line goes through the corpus sentences' own path: split at 。！？； (clauses at ，when longer than the
 limit), numbers read as numerals (``normalize_zh.spoken_form``), then only the Chinese characters kept.
-``without_leaks`` keeps the evaluation honest: no LM sentence is an utterance's text, and none contains a dev or
-test sentence.
+synthesize.py then drops every LM line that is an utterance's text or contains a dev/test sentence
+(``text_sources.without_leaks``).
 """
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Iterable
 
 from data.synth.normalize_zh import normalize_transcript, spoken_form
 from data.synth.text_sources_zh import split_sentences
@@ -90,25 +89,3 @@ def lm_only_sentences(min_chars: int = 2, max_chars: int = 40) -> list[str]:
                 seen.add(text)
                 sentences.append(text)
     return sentences
-
-
-def without_leaks(sentences: Iterable[str], spoken: Iterable[str], evaluated: Iterable[str]) -> list[str]:
-    """``sentences`` less those equal to a ``spoken`` text or containing an ``evaluated`` (dev/test) one.
-
-    Evaluated texts are indexed by their first ``key`` characters (the shortest one's length), so each sentence
-    costs one dictionary look-up per position instead of a search for every evaluated text.
-    """
-    spoken = set(spoken)
-    evaluated = {text for text in evaluated if text}
-    key = min(map(len, evaluated), default=1)
-    by_prefix: dict[str, list[str]] = {}
-    for text in evaluated:
-        by_prefix.setdefault(text[:key], []).append(text)
-
-    def leaks(sentence: str) -> bool:
-        return sentence in spoken or any(
-            sentence.startswith(text, start)
-            for start in range(len(sentence) - key + 1)
-            for text in by_prefix.get(sentence[start:start + key], ()))
-
-    return [sentence for sentence in sentences if not leaks(sentence)]

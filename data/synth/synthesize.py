@@ -25,9 +25,8 @@ from tqdm import tqdm  # noqa: E402
 
 from data.synth.corpus_plan import Utterance, make_plan  # noqa: E402
 from data.synth.languages import LANGUAGES, Language  # noqa: E402
-from data.synth.lm_text_zh import without_leaks  # noqa: E402
 from data.synth.postprocess import finish, wav_duration, write_wav  # noqa: E402
-from data.synth.text_sources import restrict_vocabulary  # noqa: E402
+from data.synth.text_sources import restrict_vocabulary, without_leaks  # noqa: E402
 from data.synth.voices import ENGINES, SynthesisError, piper_available, speak  # noqa: E402
 from utils.utility import add_arguments, atomic_write, print_arguments  # noqa: E402
 
@@ -172,8 +171,8 @@ def main() -> None:
         print("warning: no held-out voice installed; manifest.test-heldout will be empty", file=sys.stderr)
 
     try:
-        every_sentence = language.sentences(args.text_cache or os.path.join(args.target_dir, "books"),
-                                            args.min_words, args.max_words)
+        text_cache = args.text_cache or os.path.join(args.target_dir, "books")
+        every_sentence = language.sentences(text_cache, args.min_words, args.max_words)
         sentences, vocabulary = restrict_vocabulary(every_sentence, args.vocab_size, language.tokenize,
                                                     language.ranking_source)
         print(f"{len(sentences)} usable sentences, {len(vocabulary)}-token vocabulary")
@@ -183,9 +182,13 @@ def main() -> None:
         if language.lm_from_all_text:
             usable = {sentence.text for sentence in sentences}
             lm_text += [sentence.text for sentence in every_sentence if sentence.text not in usable]
+        if language.lm_sentences is not None:
+            taken = set(lm_text) | {u.text for u in plan}
+            lm_text += [text for text in dict.fromkeys(s.text for s in language.lm_sentences(text_cache))
+                        if text not in taken]
         if language.lm_only_text is not None:
-            lm_text = without_leaks(lm_text + language.lm_only_text(), (u.text for u in plan),
-                                    (u.text for u in plan if u.split != "train"))
+            lm_text += language.lm_only_text()
+        lm_text = without_leaks(lm_text, (u.text for u in plan), (u.text for u in plan if u.split != "train"))
     except (RuntimeError, ValueError) as error:
         raise SystemExit(f"synthesize.py: {error}") from error
     entries, counts = synthesize_all(plan, os.path.join(args.target_dir, "wav"), args.num_workers)

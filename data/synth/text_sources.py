@@ -2,6 +2,7 @@
 
 Jane Austen's novels come from r-cran-janeaustenr and Moby Dick from r-cran-tokenizers. Reserved for evaluation
 elsewhere and therefore never read here: Sense and Sensibility and the Harvard sentences (r-cran-stringr).
+Also ``without_leaks``, the filter that keeps every language's LM text free of dev/test sentences.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import collections
 import os
 import re
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Callable
 
@@ -84,8 +86,12 @@ def speakable_units(sentence: str, max_words: int) -> list[str]:
     return [clause if clause.rstrip("\"')").endswith((".", "!", "?")) else clause + "." for clause in clauses]
 
 
-def book_sentences(cache_dir: str, min_words: int = 4, max_words: int = 18) -> list[Sentence]:
-    """All speakable, de-duplicated sentences (or clauses) of ``min_words``-``max_words`` words, in book order."""
+def book_sentences(cache_dir: str, min_words: int = 4, max_words: int = 18,
+                   clause_words: int | None = None) -> list[Sentence]:
+    """All speakable, de-duplicated sentences (or clauses) of ``min_words``-``max_words`` words, in book order.
+
+    Sentences longer than ``clause_words`` words (default ``max_words``) are split into their clauses.
+    """
     paths = export_books(cache_dir)
     seen: set[str] = set()
     sentences = []
@@ -93,7 +99,7 @@ def book_sentences(cache_dir: str, min_words: int = 4, max_words: int = 18) -> l
         bounds = (MOBY_DICK_START, MOBY_DICK_END) if name == MOBY_DICK else (None, None)
         for paragraph in read_paragraphs(path, *bounds):
             for raw in split_sentences(paragraph):
-                for unit in speakable_units(raw, max_words):
+                for unit in speakable_units(raw, clause_words or max_words):
                     spoken = spoken_form(unit)
                     if spoken is None:
                         continue
@@ -123,3 +129,25 @@ def restrict_vocabulary(sentences: list[Sentence], vocab_size: int, tokenize: Ca
     vocabulary = set(ranked[:vocab_size])
     kept = [s for s in sentences if all(token in vocabulary for token in tokenize(s.text))]
     return kept, ranked[:vocab_size]
+
+
+def without_leaks(sentences: Iterable[str], spoken: Iterable[str], evaluated: Iterable[str]) -> list[str]:
+    """``sentences`` less those equal to a ``spoken`` text or containing an ``evaluated`` (dev/test) one.
+
+    Evaluated texts are indexed by their first ``key`` characters (the shortest one's length), so each sentence
+    costs one dictionary look-up per position instead of a search for every evaluated text.
+    """
+    spoken = set(spoken)
+    evaluated = {text for text in evaluated if text}
+    key = min(map(len, evaluated), default=1)
+    by_prefix: dict[str, list[str]] = {}
+    for text in evaluated:
+        by_prefix.setdefault(text[:key], []).append(text)
+
+    def leaks(sentence: str) -> bool:
+        return sentence in spoken or any(
+            sentence.startswith(text, start)
+            for start in range(len(sentence) - key + 1)
+            for text in by_prefix.get(sentence[start:start + key], ()))
+
+    return [sentence for sentence in sentences if not leaks(sentence)]
