@@ -17,6 +17,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -42,10 +43,13 @@ def make_parser() -> argparse.ArgumentParser:
     add_arguments("steps", int, 2, "Timed steps.", parser)
     add_arguments("rounds", int, 1, "Paddle/PyTorch alternations per size (noise: report the best).", parser)
     add_arguments("num_threads", int, 2, "CPU threads per process.", parser)
+    add_arguments("processes", int, 1, "Paddle data-parallel processes (gloo on CPU), each with batch_size / processes "
+                  "utterances; PyTorch then runs one process with processes x num_threads threads.", parser)
     add_arguments("torch_venv", str, "/tmp/torchref", "Venv for the PyTorch reference (created if missing).", parser)
     add_arguments("torch_version", str, "2.13.0", "PyTorch version installed into the venv.", parser)
     add_arguments("frameworks", str, "paddle,torch", "Which sides to run.", parser)
     add_arguments("worker", str, "", "Internal: run one measurement in this process ('paddle' or 'torch').", parser)
+    add_arguments("result_dir", str, "", "Internal: data-parallel workers write their results here.", parser)
     add_arguments("rnn_size", int, 256, "Internal: the worker's RNN size.", parser)
     return parser
 
@@ -56,10 +60,11 @@ def synthetic_batch(args: argparse.Namespace):
     rng = np.random.default_rng(0)
     frames = int(args.seconds * FRAMES_PER_SECOND)
     label_len = max(1, int(args.seconds * 12))
-    features = rng.standard_normal((args.batch_size, frames, args.feat_size)).astype("float32")
-    lengths = np.full(args.batch_size, frames, dtype="int64")
-    labels = rng.integers(0, DICT_SIZE, (args.batch_size, label_len)).astype("int32")
-    label_lengths = np.full(args.batch_size, label_len, dtype="int64")
+    batch = args.batch_size // args.processes if args.worker == "paddle" else args.batch_size
+    features = rng.standard_normal((batch, frames, args.feat_size)).astype("float32")
+    lengths = np.full(batch, frames, dtype="int64")
+    labels = rng.integers(0, DICT_SIZE, (batch, label_len)).astype("int32")
+    label_lengths = np.full(batch, label_len, dtype="int64")
     return features, lengths, labels, label_lengths
 
 
@@ -72,6 +77,9 @@ def paddle_step_fn(args: argparse.Namespace):
     paddle.seed(0)
     model = DeepSpeech2(args.feat_size, DICT_SIZE, args.num_conv_layers, args.num_rnn_layers, args.rnn_size,
                         args.use_gru, True, time_stride=args.time_stride)
+    if args.processes > 1:
+        paddle.distributed.init_parallel_env()
+        model = paddle.DataParallel(model)
     optimizer = paddle.optimizer.Adam(5e-4, parameters=model.parameters(),
                                       grad_clip=paddle.nn.ClipGradByGlobalNorm(400.0))
     features, lengths, labels, label_lengths = [paddle.to_tensor(a) for a in synthetic_batch(args)]
@@ -80,7 +88,7 @@ def paddle_step_fn(args: argparse.Namespace):
         logits, out_len = model(features, lengths)
         log_probs = F.log_softmax(logits, axis=-1).transpose([1, 0, 2])
         loss = F.ctc_loss(log_probs, labels, out_len, label_lengths, blank=DICT_SIZE, reduction="sum")
-        loss = loss / args.batch_size
+        loss = loss / len(lengths)
         loss.backward()
         optimizer.step()
         optimizer.clear_grad()
@@ -122,10 +130,11 @@ def run_worker(args: argparse.Namespace) -> dict:
     for _ in range(args.steps):
         loss = step()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    batch = args.batch_size // args.processes if args.worker == "paddle" else args.batch_size
     return {"framework": args.worker, "rnn_size": args.rnn_size, "loss": loss,
-            "audio_sec_per_sec": args.steps * args.batch_size * args.seconds / wall,
+            "audio_sec_per_sec": args.steps * batch * args.seconds / wall,
             "step_sec": wall / args.steps, "cpu_per_wall": cpu / wall,
-            "audio_sec_per_cpu_sec": args.steps * args.batch_size * args.seconds / cpu,
+            "audio_sec_per_cpu_sec": args.steps * batch * args.seconds / cpu,
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -138,21 +147,47 @@ def ensure_torch_venv(venv: str, version: str) -> str:
     return python
 
 
-def measure(python: str, framework: str, rnn_size: int, argv: list[str], threads: int) -> dict:
+def measure(python: str, framework: str, rnn_size: int, argv: list[str], threads: int, processes: int = 1) -> dict:
     """Run one worker in a fresh process and parse its JSON result line."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
                PYTHONPATH=REPO)
-    command = [python, os.path.abspath(__file__), *argv, "--worker", framework, "--rnn_size", str(rnn_size)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    worker = [os.path.abspath(__file__), *argv, "--worker", framework, "--rnn_size", str(rnn_size),
+              "--num_threads", str(threads)]
+    if framework == "paddle" and processes > 1:
+        with tempfile.TemporaryDirectory() as result_dir:
+            command = [python, "-m", "paddle.distributed.launch", "--nproc_per_node", str(processes),
+                       "--log_dir", os.path.join(result_dir, "log"), *worker, "--result_dir", result_dir]
+            done = subprocess.run(command, env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise RuntimeError(f"paddle workers (rnn_size {rnn_size}) failed:\n{done.stdout[-3000:]}")
+            ranks = []
+            for rank in range(processes):
+                with open(os.path.join(result_dir, f"rank{rank}.json"), encoding="utf-8") as handle:
+                    ranks.append(json.load(handle))
+        return combine_ranks(ranks)
+    done = subprocess.run([python, *worker], env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{framework} worker (rnn_size {rnn_size}) failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def combine_ranks(ranks: list[dict]) -> dict:
+    """One result for data-parallel workers: their audio add up over the slowest one's wall time."""
+    wall = max(r["step_sec"] for r in ranks)
+    audio = sum(r["audio_sec_per_sec"] * r["step_sec"] for r in ranks)  # audio seconds per step, all ranks
+    cpu = sum(r["step_sec"] * r["cpu_per_wall"] for r in ranks)
+    return dict(ranks[0], audio_sec_per_sec=audio / wall, step_sec=wall, cpu_per_wall=cpu / wall,
+                audio_sec_per_cpu_sec=audio / cpu, peak_rss_mib=sum(r["peak_rss_mib"] for r in ranks))
+
+
 def main() -> None:
     args = make_parser().parse_args()
     if args.worker:
-        print(json.dumps(run_worker(args)))
+        result = run_worker(args)
+        if args.result_dir:
+            with open(os.path.join(args.result_dir, f"rank{os.environ.get('PADDLE_TRAINER_ID', '0')}.json"), "w") as handle:
+                json.dump(result, handle)
+        print(json.dumps(result))
         return
     print_arguments(args)
     # both workers get the toolkit's MKL setting, made when the network module is imported (the AVX2 path
@@ -169,7 +204,8 @@ def main() -> None:
         best: dict[str, dict] = {}
         for _ in range(args.rounds):
             for framework in frameworks:
-                result = measure(pythons[framework], framework, size, argv, args.num_threads)
+                threads = args.num_threads * (args.processes if framework == "torch" else 1)
+                result = measure(pythons[framework], framework, size, argv, threads, args.processes)
                 print(json.dumps(result), flush=True)
                 if framework not in best or result["audio_sec_per_sec"] > best[framework]["audio_sec_per_sec"]:
                     best[framework] = result
