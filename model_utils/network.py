@@ -95,8 +95,8 @@ class MaskedBatchNorm(nn.Layer):
         """Per-channel sum of x over its real frames, keeping x's rank.
 
         Channels-last inputs ([B, T, C] with a [B, T, 1] mask, the RNN projections) sum as one
-        [1, B*T] x [B*T, C] product: about 10x faster than a masked multiply and a reduction over the
-        leading axes.
+        [1, B*T] x [B*T, C] product instead of a masked multiply and a reduction over the leading axes:
+        the whole batch norm of a [16, 167, 3072] input fell from 540 to 360 ms forward + backward.
         """
         if self.axis == len(x.shape) - 1 and mask.shape == x.shape[:-1] + [1]:
             channels = x.shape[-1]
