@@ -54,13 +54,18 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def worker_batch(args: argparse.Namespace) -> int:
+    """Utterances per step in this worker: a Paddle data-parallel worker takes its share of the batch."""
+    return args.batch_size // args.processes if args.worker == "paddle" else args.batch_size
+
+
 def synthetic_batch(args: argparse.Namespace):
     """Random features [B, T, D], full lengths, and random transcripts of ~12 characters a second."""
     import numpy as np
     rng = np.random.default_rng(0)
     frames = int(args.seconds * FRAMES_PER_SECOND)
     label_len = max(1, int(args.seconds * 12))
-    batch = args.batch_size // args.processes if args.worker == "paddle" else args.batch_size
+    batch = worker_batch(args)
     features = rng.standard_normal((batch, frames, args.feat_size)).astype("float32")
     lengths = np.full(batch, frames, dtype="int64")
     labels = rng.integers(0, DICT_SIZE, (batch, label_len)).astype("int32")
@@ -130,7 +135,7 @@ def run_worker(args: argparse.Namespace) -> dict:
     for _ in range(args.steps):
         loss = step()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    batch = args.batch_size // args.processes if args.worker == "paddle" else args.batch_size
+    batch = worker_batch(args)
     return {"framework": args.worker, "rnn_size": args.rnn_size, "loss": loss,
             "audio_sec_per_sec": args.steps * batch * args.seconds / wall,
             "step_sec": wall / args.steps, "cpu_per_wall": cpu / wall,
