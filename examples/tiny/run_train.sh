@@ -2,17 +2,24 @@
 # Tiny example, training: a small DeepSpeech2 (80 fbank, 2 conv, 3 x BiGRU-256) on data/tiny, sized
 # for a 2-core CPU. Resumes from checkpoints/params.latest when a run was interrupted; does nothing
 # when the last pass's checkpoint exists (delete the checkpoints to retrain).
-# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (6), BATCH_SIZE (8),
-#   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (2e-3), LR_DECAY (0.75), NUM_PROC_DATA (1),
-#   NUM_THREADS (1), USE_GPU (False), TRAINER_COUNT (1), AUGMENT_CONF (examples/tiny/augmentation.config:
+# On a CPU with 2+ cores it trains 2 data-parallel processes of one thread each (gloo), 4 utterances each: the
+# same global batch of 8 as one process, about 1.8x as fast (bench/RESULTS.md).
+# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (14), TRAINER_COUNT (2 on
+#   a CPU with 2+ cores, else 1), BATCH_SIZE (per process: 8 / TRAINER_COUNT),
+#   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (2e-3), LR_DECAY (0.83), NUM_PROC_DATA (1),
+#   NUM_THREADS (1), USE_GPU (False), AUGMENT_CONF (examples/tiny/augmentation.config:
 #   speed 0.9-1.1, shift, light SpecAugment), TEST_OFF (False).
-#   On a GPU: USE_GPU=True BATCH_SIZE=64 RNN_SIZE=1024 NUM_PROC_DATA=8 bash examples/tiny/run_train.sh
+#   On a GPU: USE_GPU=True TRAINER_COUNT=1 BATCH_SIZE=64 RNN_SIZE=1024 NUM_PROC_DATA=8 bash examples/tiny/run_train.sh
 set -e
 cd "$(dirname "$0")/../.."
 
 DATA_DIR=${DATA_DIR:-data/tiny}
 CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
-NUM_PASSES=${NUM_PASSES:-6}
+NUM_PASSES=${NUM_PASSES:-14}
+if [ -z "${TRAINER_COUNT:-}" ]; then
+    if [ "${USE_GPU:-False}" = "False" ] && [ "$(nproc)" -ge 2 ]; then TRAINER_COUNT=2; else TRAINER_COUNT=1; fi
+fi
+BATCH_SIZE=${BATCH_SIZE:-$((8 / TRAINER_COUNT))}
 LAST_PASS=$CKPT_DIR/params.pass-$((NUM_PASSES - 1))
 
 if [ -d "$LAST_PASS" ]; then
@@ -26,8 +33,8 @@ if [ -d "$CKPT_DIR/params.latest" ]; then
 fi
 
 python train.py "${RESUME[@]}" \
-    --batch_size "${BATCH_SIZE:-8}" \
-    --trainer_count "${TRAINER_COUNT:-1}" \
+    --batch_size "$BATCH_SIZE" \
+    --trainer_count "$TRAINER_COUNT" \
     --num_passes "$NUM_PASSES" \
     --num_proc_data "${NUM_PROC_DATA:-1}" \
     --num_threads "${NUM_THREADS:-1}" \
@@ -39,7 +46,7 @@ python train.py "${RESUME[@]}" \
     --num_iter_print 10 \
     --save_every 100 \
     --learning_rate "${LEARNING_RATE:-2e-3}" \
-    --lr_decay "${LR_DECAY:-0.75}" \
+    --lr_decay "${LR_DECAY:-0.83}" \
     --max_duration 27.0 \
     --min_duration 0.0 \
     --test_off "${TEST_OFF:-False}" \

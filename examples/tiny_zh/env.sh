@@ -19,4 +19,6 @@ export NUM_BETAS=${NUM_BETAS:-9}
 export NUM_PASSES=${NUM_PASSES:-20}
 export NUM_CONV_LAYERS=${NUM_CONV_LAYERS:-1}
 export BATCH_SIZE=${BATCH_SIZE:-16}
+# measured as one process of 16 utterances; TRAINER_COUNT=2 BATCH_SIZE=8 is the same global batch on 2 cores
+export TRAINER_COUNT=${TRAINER_COUNT:-1}
 export LR_DECAY=${LR_DECAY:-0.93}
