@@ -333,6 +333,19 @@ class AudioSegment:
             impulse = soxr.resample(impulse, impulse_segment.sample_rate, self._sample_rate, quality="HQ")
         self._set(signal.fftconvolve(self._samples, impulse, mode="full")[:self.num_samples])
 
+    def equalize(self, anchor_freqs: np.ndarray, gains_db: np.ndarray) -> None:
+        """Filter by a gain curve through (``anchor_freqs`` Hz, ``gains_db``), linear in log frequency and flat
+        outside the anchors (one FFT of the whole signal), then restore the RMS level: only the balance changes."""
+        self._require_samples("equalize")
+        level = self.rms_db
+        spectrum = np.fft.rfft(self._samples)
+        freqs = np.fft.rfftfreq(self.num_samples, 1.0 / self._sample_rate)
+        log_freqs = np.log(np.clip(freqs, anchor_freqs[0], anchor_freqs[-1]))
+        spectrum *= 10.0 ** (np.interp(log_freqs, np.log(anchor_freqs), gains_db) / 20.0)
+        self._set(np.fft.irfft(spectrum, self.num_samples))
+        if not math.isinf(level):
+            self.normalize(level)
+
     def convolve_and_normalize(self, impulse_segment: "AudioSegment", allow_resample: bool = False) -> None:
         """Convolve, then restore the original RMS level (digital silence stays silent)."""
         level = self.rms_db

@@ -138,6 +138,38 @@ def test_bayesian_normal_converges_to_target_db(level):
     assert errors == sorted(errors, reverse=True) and errors[-1] < 0.5
 
 
+def band_level_db(segment: AudioSegment, low: float, high: float) -> float:
+    spectrum = np.abs(np.fft.rfft(segment.samples)) ** 2
+    freqs = np.fft.rfftfreq(segment.num_samples, 1.0 / segment.sample_rate)
+    return 10 * np.log10(spectrum[(freqs >= low) & (freqs < high)].sum())
+
+
+def test_equalize_follows_the_gain_curve_and_keeps_the_level():
+    rng = np.random.default_rng(0)
+    segment = AudioSegment(0.1 * rng.standard_normal(RATE).astype(np.float32), RATE)
+    before = segment.samples
+    original = AudioSegment(before, RATE)
+    segment.equalize(np.array([200.0, 8000.0]), np.array([-6.0, 6.0]))
+    assert segment.rms_db == pytest.approx(original.rms_db, abs=1e-3)
+    # the tilt is 12 dB over log(8000 / 200): +-6 dB at the ends, 0 dB at their geometric mean (1265 Hz)
+    low = band_level_db(segment, 150, 250) - band_level_db(original, 150, 250)
+    high = band_level_db(segment, 7000, 8000) - band_level_db(original, 7000, 8000)
+    assert high - low == pytest.approx(12.0, abs=1.0)
+
+
+def test_equalizer_gains_stay_within_max_and_vary_by_seed():
+    params = {"max_gain_dB": 4.0, "num_bands": 4, "min_freq": 100.0}
+    shapes = []
+    for seed in range(3):
+        segment = tone(level=0.1)
+        pipeline("equalizer", params, seed=seed).transform_audio(segment)
+        bands = [band_level_db(segment, f - 20, f + 20) - band_level_db(tone(level=0.1), f - 20, f + 20)
+                 for f in (220, 440, 660, 1210)]
+        assert all(abs(b) < 2 * 4.0 + 0.5 for b in bands)  # +-4 dB of gain, then the level restored
+        shapes.append(np.round(np.diff(bands), 1).tolist())
+    assert len({tuple(s) for s in shapes}) == 3
+
+
 @pytest.mark.parametrize("new_rate", [8000, 22050])
 def test_resample_changes_rate_and_keeps_duration(new_rate):
     segment = tone()
@@ -304,6 +336,8 @@ BAD_CONFIGS = {
     "prob below 0": ([entry("shift", SHIFT, -0.1)], "entry 1 ('shift'): prob must be a number in [0, 1]"),
     "slow speed": ([entry("speed", {"min_speed_rate": 0.8, "max_speed_rate": 1.0})], "entry 1 ('speed'): speed rates"),
     "fast speed": ([entry("speed", {"min_speed_rate": 1.0, "max_speed_rate": 1.2})], "entry 1 ('speed'): speed rates"),
+    "negative gain": ([entry("equalizer", {"max_gain_dB": -1, "num_bands": 4, "min_freq": 100})],
+                      "entry 1 ('equalizer'): max_gain_dB must be >= 0"),
     "reversed range": ([entry("volume", {"min_gain_dBFS": 3, "max_gain_dBFS": -3})], "entry 1 ('volume'): min_gain_dBFS"),
     "missing key": ([{"type": "shift", "params": SHIFT}], "entry 1 ('shift'): expected keys"),
     "not a list": ({"type": "shift"}, "must be a JSON list"),

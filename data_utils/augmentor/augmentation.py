@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from data_utils.augmentor.base import AugmentorBase
+from data_utils.augmentor.equalizer_perturb import EqualizerPerturbAugmentor
 from data_utils.augmentor.impulse_response import ImpulseResponseAugmentor
 from data_utils.augmentor.noise_perturb import NoisePerturbAugmentor
 from data_utils.augmentor.online_bayesian_normalization import OnlineBayesianNormalizationAugmentor
@@ -42,6 +43,7 @@ AUGMENTORS: dict[str, type[AugmentorBase]] = {
     "noise": NoisePerturbAugmentor,
     "impulse": ImpulseResponseAugmentor,
     "resample": ResampleAugmentor,
+    "equalizer": EqualizerPerturbAugmentor,
     "specaugment": SpecAugmentor,
 }
 ENTRY_KEYS = {"type", "params", "prob"}
