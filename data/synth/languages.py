@@ -1,7 +1,7 @@
 """The corpus languages: what each one plugs into the shared plan / synthesis / post-processing path.
 
-English: book sentences, a word vocabulary, espeak-ng + flite + piper voices (Festival held out), an LM text of
-plain sentences. Mandarin: HSK and fortune sentences as pinyin, a character inventory ranked on the modern HSK
+English: book sentences, a word vocabulary, espeak-ng + flite + piper + hibari voices (Festival held out), an LM
+text of plain sentences. Mandarin: HSK and fortune sentences as pinyin, a character inventory ranked on the modern HSK
 text, espeak-ng's pinyin voice (variants held out), an LM text with the characters separated by spaces (DS2's
 Mandarin LM format, for a character-level KenLM) that also takes every sentence the 800-character inventory left
 out and the LM-only sources of lm_text_zh.py (Tatoeba, news, reviews): they are never spoken, and a character LM
@@ -34,11 +34,9 @@ class Language:
     max_length: int
     chars_per_second: float  # transcript characters a second at tempo 1.0, for planning hours
     lm_line: Callable[[str], str]  # transcript -> line of lm_text.txt
-    lm_from_all_text: bool  # LM text also takes the sentences the vocabulary restriction left out
-    # transcripts of sources used for the LM text only; with them, no LM line may hold a dev/test sentence
-    lm_only_text: Callable[[], list[str]] | None
-    # cache folder -> sentences of any length; the LM text also takes those no utterance speaks (leak-checked)
-    lm_sentences: Callable[[str], list[Sentence]] | None = None
+    # (text cache folder, every sentence of the sources) -> more LM-only transcripts; the LM text takes those no
+    # utterance speaks, once each, and then drops any line that holds a dev/test sentence
+    lm_extra: Callable[[str, list[Sentence]], list[str]]
 
 
 def _characters(text: str) -> list[str]:
@@ -53,13 +51,21 @@ def _identity(text: str) -> str:
     return text
 
 
+def _english_lm_extra(text_cache: str, every_sentence: list[Sentence]) -> list[str]:
+    """Every book sentence or clause of any length (the corpus speaks only those of 4-18 words)."""
+    return [sentence.text for sentence in book_sentences(text_cache, 1, 10**6, clause_words=18)]
+
+
+def _mandarin_lm_extra(text_cache: str, every_sentence: list[Sentence]) -> list[str]:
+    """The sentences the character inventory left out, then the LM-only sources of lm_text_zh.py."""
+    return [sentence.text for sentence in every_sentence] + lm_only_sentences()
+
+
 LANGUAGES = {
     "en": Language("en", book_sentences, str.split, None, seen_voices, festival_voices,
                    "espeak:0.2,flite:0.25,piper:0.25,hibari:0.3", vocab_size=6000, min_length=4, max_length=18,
-                   chars_per_second=17.5, lm_line=_identity, lm_from_all_text=False, lm_only_text=None,
-                   lm_sentences=lambda cache: book_sentences(cache, 1, 10**6, clause_words=18)),
+                   chars_per_second=17.5, lm_line=_identity, lm_extra=_english_lm_extra),
     "zh": Language("zh", lambda cache, low, high: mandarin_sentences(low, high), _characters, "hsk",
                    mandarin_seen_voices, mandarin_heldout_voices, "espeak:1", vocab_size=800, min_length=4,
-                   max_length=20, chars_per_second=4.3, lm_line=_spaced_characters, lm_from_all_text=True,
-                   lm_only_text=lm_only_sentences),
+                   max_length=20, chars_per_second=4.3, lm_line=_spaced_characters, lm_extra=_mandarin_lm_extra),
 }

@@ -180,15 +180,9 @@ def main() -> None:
         seen = {engine: language.seen_voices(engine) for engine in weights}
         plan, lm_text = make_plan(sentences, args.hours, args.seed, seen, weights, heldout, args.dev_fraction,
                                   args.test_fraction, args.min_lm_fraction, language.chars_per_second)
-        if language.lm_from_all_text:
-            usable = {sentence.text for sentence in sentences}
-            lm_text += [sentence.text for sentence in every_sentence if sentence.text not in usable]
-        if language.lm_sentences is not None:
-            taken = set(lm_text) | {u.text for u in plan}
-            lm_text += [text for text in dict.fromkeys(s.text for s in language.lm_sentences(text_cache))
-                        if text not in taken]
-        if language.lm_only_text is not None:
-            lm_text += language.lm_only_text()
+        taken = set(lm_text) | {u.text for u in plan}
+        lm_text += [text for text in dict.fromkeys(language.lm_extra(text_cache, every_sentence))
+                    if text not in taken]
         lm_text = without_leaks(lm_text, (u.text for u in plan), (u.text for u in plan if u.split != "train"))
     except (RuntimeError, ValueError) as error:
         raise SystemExit(f"synthesize.py: {error}") from error

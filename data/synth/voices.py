@@ -4,8 +4,8 @@ Seen (train/dev/test) voices: espeak-ng accents x variants, flite's awb and rms,
 hibari's neural American female voice (heart, distilled from Kokoro; the only natural-sounding female voice here).
 flite and piper have few speakers, so each is also "morphed" into pseudo-speakers by resampling (a uniform
 shift of pitch and formants, as a shorter or longer vocal tract would give). hibari's vocoder parameters allow
-more: pitch and formants are moved separately (``hibari_voice.py``), which gives it male pseudo-speakers too. Held-out voices: every installed
-English Festival voice. flite's kal/kal16/slt are the same speakers as Festival's kal_diphone and slt HTS voices,
+more: pitch and formants are moved separately (``hibari_voice.py``), which gives it male pseudo-speakers too.
+Held-out voices: every installed English Festival voice. flite's kal/kal16/slt are the same speakers as Festival's kal_diphone and slt HTS voices,
 so they are used nowhere (awb_time is a limited-domain clock voice).
 
 Mandarin has one engine here: espeak-ng's ``cmn-latn-pinyin`` voice, read tone-numbered pinyin (no Mandarin voice
@@ -67,7 +67,7 @@ class Voice:
 
     @property
     def speaker(self) -> str:
-        """A file-name-safe speaker id, e.g. ``espeak_en-gb+f2``, ``piper_joe_x1.10`` or ``hibari_heart_f0.65_w0.90``."""
+        """A file-name-safe speaker id: ``espeak_en-gb+f2``, ``piper_joe_x1.10``, ``hibari_heart_f0.65_w0.90``."""
         base = f"{self.engine}_{self.name}".replace("+", "_")
         if self.morph != 1.0:
             base += f"_x{self.morph:.2f}"
