@@ -3,8 +3,7 @@ voice quality would tilt its spectrum.
 
 Gains uniform in [-max_gain_dB, max_gain_dB] are drawn at ``num_bands`` + 1 frequencies spaced evenly in log
 frequency from ``min_freq`` to the Nyquist frequency and joined linearly in log frequency; the level is kept.
-Global mean/std normalisation does not remove such a tilt, and voices differ in it: the held-out Festival
-diphone voices of the tiny example carry more energy at 1-4 kHz than the seen ones.
+Global mean/std normalisation does not remove such a tilt, and voices and microphones differ in it.
 """
 from __future__ import annotations
 

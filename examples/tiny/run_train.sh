@@ -9,7 +9,7 @@
 #   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (2e-3), LR_DECAY (0.83), NUM_PROC_DATA (1),
 #   NUM_THREADS (1), USE_GPU (False), AUGMENT_CONF (examples/tiny/augmentation.config:
 #   speed 0.9-1.1, shift, light SpecAugment), TEST_OFF (False).
-#   On a GPU: USE_GPU=True TRAINER_COUNT=1 BATCH_SIZE=64 RNN_SIZE=1024 NUM_PROC_DATA=8 bash examples/tiny/run_train.sh
+#   On a GPU (one process): USE_GPU=True BATCH_SIZE=64 RNN_SIZE=1024 NUM_PROC_DATA=8 bash examples/tiny/run_train.sh
 set -e
 cd "$(dirname "$0")/../.."
 
