@@ -5,8 +5,8 @@ hibari's neural American female voice (heart, distilled from Kokoro; the only na
 flite and piper have few speakers, so each is also "morphed" into pseudo-speakers by resampling (a uniform
 shift of pitch and formants, as a shorter or longer vocal tract would give). hibari's vocoder parameters allow
 more: pitch and formants are moved separately (``hibari_voice.py``), which gives it male pseudo-speakers too.
-Held-out voices: every installed English Festival voice. flite's kal/kal16/slt are the same speakers as Festival's kal_diphone and slt HTS voices,
-so they are used nowhere (awb_time is a limited-domain clock voice).
+Held-out voices: every installed English Festival voice. flite's kal/kal16/slt are the same speakers as
+Festival's kal_diphone and slt HTS voices, so they are used nowhere (awb_time is a limited-domain clock voice).
 
 Mandarin has one engine here: espeak-ng's ``cmn-latn-pinyin`` voice, read tone-numbered pinyin (no Mandarin voice
 exists for flite, Festival in Debian or piper on PyPI). Its seen speakers are the English variants, each also

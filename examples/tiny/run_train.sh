@@ -4,7 +4,7 @@
 # when the last pass's checkpoint exists (delete the checkpoints to retrain).
 # On a CPU with 2+ cores it trains 2 data-parallel processes of one thread each (gloo), 4 utterances each: the
 # same global batch of 8 as one process, about 1.8x as fast (bench/RESULTS.md).
-# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (14), TRAINER_COUNT (2 on
+# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (16), TRAINER_COUNT (2 on
 #   a CPU with 2+ cores, else 1), BATCH_SIZE (per process: 8 / TRAINER_COUNT),
 #   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (2e-3), LR_DECAY (0.83), NUM_PROC_DATA (1),
 #   NUM_THREADS (1), USE_GPU (False), AUGMENT_CONF (examples/tiny/augmentation.config:
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 
 DATA_DIR=${DATA_DIR:-data/tiny}
 CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
-NUM_PASSES=${NUM_PASSES:-14}
+NUM_PASSES=${NUM_PASSES:-16}
 if [ -z "${TRAINER_COUNT:-}" ]; then
     if [ "${USE_GPU:-False}" = "False" ] && [ "$(nproc)" -ge 2 ]; then TRAINER_COUNT=2; else TRAINER_COUNT=1; fi
 fi
