@@ -1,8 +1,8 @@
 """The corpus languages: what each one plugs into the shared plan / synthesis / post-processing path.
 
 English: book sentences, a word vocabulary, espeak-ng + flite + piper + hibari voices (Festival held out), an LM
-text of plain sentences. Mandarin: HSK and fortune sentences as pinyin, a character inventory ranked on the modern HSK
-text, espeak-ng's pinyin voice (variants held out), an LM text with the characters separated by spaces (DS2's
+text of plain sentences. Mandarin: HSK and fortune sentences as pinyin, a character inventory ranked on the modern
+HSK text, espeak-ng's pinyin voice (variants held out), an LM text with the characters separated by spaces (DS2's
 Mandarin LM format, for a character-level KenLM) that also takes every sentence the 800-character inventory left
 out and the LM-only sources of lm_text_zh.py (Tatoeba, news, reviews): they are never spoken, and a character LM
 needs far more text than the inventory's sentences give.
