@@ -26,8 +26,9 @@ APT_PACKAGES=(
   libsndfile1 sox
   # text-to-speech engines for the synthetic corpora (data/synth)
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
-  # MBROLA (Debian contrib) and its English diphone voices (non-free: no use in a product that is sold)
-  mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1
+  # MBROLA (Debian contrib), its English diphone voices (non-free: no use in a product that is sold) and their
+  # Festival front ends (contrib)
+  mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 festvox-us1 festvox-us2 festvox-us3 festvox-en1
   # English text sources for the synthetic corpus (Austen via R)
   r-base-core r-cran-janeaustenr r-cran-tokenizers r-cran-stringr
   # Chinese sentences for the Mandarin synthetic corpus

