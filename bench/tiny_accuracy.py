@@ -2,7 +2,7 @@
 
 Reads the per-utterance results that examples/tiny/run_test.sh (test.py --output_file) and
 bench/pocketsphinx_baseline.py write as ``<results_dir>/test.<split>.<method>.jsonl``; the voice
-family (espeak, flite, piper, hibari, festival) is the engine part of the manifest's ``speaker`` field.
+family (espeak, flite, piper, hibari, mbrola, festival) is the engine part of the manifest's ``speaker`` field.
 
     python bench/tiny_accuracy.py --results_dir examples/tiny/logs --data_dir data/tiny
 """

@@ -140,7 +140,8 @@ def main() -> None:
     add_arguments("num_workers", int, 2, "Synthesis processes.", parser)
     add_arguments("lang", str, "en", "Corpus language.", parser, choices=sorted(LANGUAGES))
     add_arguments("engine_weights", str, None, "Relative share of seen-voice utterances per engine (default: "
-                  "espeak:0.2,flite:0.25,piper:0.25,hibari:0.3 for en, espeak:1 for zh).", parser)
+                  + ", ".join(f"{language.engine_weights} for {code}" for code, language in LANGUAGES.items())
+                  + ").", parser)
     add_arguments("dev_fraction", float, 0.05, "Share of --hours for the dev split.", parser)
     add_arguments("test_fraction", float, 0.10, "Share of --hours for the test split.", parser)
     add_arguments("heldout", bool, True, "Also make manifest.test-heldout with the held-out voices (Festival for "
