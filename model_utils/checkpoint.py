@@ -106,6 +106,46 @@ def save_checkpoint(path: str, *, network: paddle.nn.Layer, optimizer: paddle.op
         raise
 
 
+def average_checkpoints(paths: list[str], output_path: str) -> None:
+    """Write ``output_path``: the last of ``paths`` with its float weights replaced by the mean over all of them.
+
+    Averaging the last passes' weights smooths out the noise of the final updates (a cheap gain at test time). The
+    result is a complete checkpoint directory, written atomically; its state.json records the sources in
+    ``averaged_from``. The checkpoints must come from one network (same config.json and parameter shapes).
+    """
+    if not paths:
+        raise CheckpointError("average_checkpoints: no checkpoint given")
+    checkpoints = [load_checkpoint(path) for path in paths]
+    last = checkpoints[-1]
+    if last.state is None:
+        raise CheckpointError(f"{last.path}: a checkpoint directory is needed (it is copied with the mean weights)")
+    for checkpoint in checkpoints[:-1]:
+        shapes = {name: tuple(value.shape) for name, value in checkpoint.model_state.items()}
+        if checkpoint.config != last.config or shapes != {n: tuple(v.shape) for n, v in last.model_state.items()}:
+            raise CheckpointError(f"{checkpoint.path}: not the same network as {last.path}; cannot average")
+    mean_state = {}
+    for name, value in last.model_state.items():
+        if value.dtype in (paddle.float16, paddle.float32, paddle.float64):
+            mean_state[name] = paddle.add_n([checkpoint.model_state[name] for checkpoint in checkpoints]) / len(paths)
+        else:
+            mean_state[name] = value
+    output_path = os.path.abspath(output_path)
+    parent, name = os.path.split(output_path)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent)
+    try:
+        os.rmdir(tmp)
+        shutil.copytree(last.path, tmp)
+        paddle.save(mean_state, os.path.join(tmp, MODEL_FILE))
+        _write_json(os.path.join(tmp, STATE_FILE),
+                    {**last.state, "averaged_from": [os.path.abspath(c.path) for c in checkpoints]})
+        _fsync_dir_files(tmp)
+        _replace_dir(tmp, output_path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def _write_json(path: str, data: dict) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=2, sort_keys=True)

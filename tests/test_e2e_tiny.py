@@ -57,6 +57,15 @@ def test_training_wrote_a_loadable_checkpoint(run):
     assert os.path.isdir(os.path.join(run["CKPT_DIR"], "params.pass-19"))
 
 
+def test_later_stages_decode_with_the_mean_of_the_last_two_passes(run):
+    averaged = os.path.join(run["CKPT_DIR"], "params.avg")
+    with open(os.path.join(averaged, "state.json"), encoding="utf-8") as handle:
+        sources = json.load(handle)["averaged_from"]
+    assert [os.path.basename(path) for path in sources] == ["params.pass-18", "params.pass-19"]
+    for stage in ("run_tune", "run_test", "run_infer"):
+        assert f"model_path: {averaged}\n" in run["outputs"][stage], stage
+
+
 def test_model_learned_the_training_utterances(run):
     manifest = read_jsonl(os.path.join(run["DATA_DIR"], "manifest.train"))
     for method in ("ctc_greedy", "ctc_beam_search"):

@@ -1,8 +1,10 @@
-# Sourced by run_test.sh and run_infer.sh (from the repository root): the tiny example's directories, and
+# Sourced by run_tune.sh, run_test.sh and run_infer.sh (from the repository root): the tiny example's directories,
+# the model to decode with (MODEL_PATH: the mean of the last passes' weights that run_train.sh writes), and
 # ALPHA/BETA from run_tune.sh's logs/tuned_params.sh when it exists and ALPHA is not set.
 DATA_DIR=${DATA_DIR:-data/tiny}
 CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
 LOG_DIR=${LOG_DIR:-examples/tiny/logs}
+MODEL_PATH=${MODEL_PATH:-$CKPT_DIR/params.avg}
 if [ -z "${ALPHA:-}" ] && [ -f "$LOG_DIR/tuned_params.sh" ]; then
     source "$LOG_DIR/tuned_params.sh"
 fi

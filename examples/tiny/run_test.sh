@@ -3,8 +3,9 @@
 # voices, unseen sentences) and on test-heldout (Festival voices never trained on). Each run writes its
 # per-utterance results to logs/test.<split>.<method>.jsonl; bench/tiny_accuracy.py tabulates them.
 # ALPHA/BETA come from logs/tuned_params.sh (run_tune.sh) when it exists, else DS2's 2.5/0.3.
-# Overrides: DATA_DIR, CKPT_DIR, LOG_DIR, ALPHA, BETA, BEAM_SIZE (500), NUM_PROC_BSEARCH (2),
-#   SPLITS ("test test-heldout"), METHODS ("ctc_greedy ctc_beam_search"), ERROR_RATE_TYPE (wer; cer for Mandarin).
+# Overrides: DATA_DIR, CKPT_DIR, LOG_DIR, MODEL_PATH ($CKPT_DIR/params.avg), ALPHA, BETA, BEAM_SIZE (500),
+#   NUM_PROC_BSEARCH (2), SPLITS ("test test-heldout"), METHODS ("ctc_greedy ctc_beam_search"),
+#   ERROR_RATE_TYPE (wer; cer for Mandarin).
 set -e
 cd "$(dirname "$0")/../.."
 
@@ -26,7 +27,7 @@ for split in ${SPLITS:-test test-heldout}; do
             --error_rate_type "${ERROR_RATE_TYPE:-wer}" \
             --test_manifest "$DATA_DIR/manifest.$split" \
             --lang_model_path "$DATA_DIR/lm.klm" \
-            --model_path "$CKPT_DIR/params.latest" \
+            --model_path "$MODEL_PATH" \
             --output_file "$LOG_DIR/test.$split.$method.jsonl" \
             || { echo "run_test.sh: testing $split with $method failed, terminating." >&2; exit 1; }
     done

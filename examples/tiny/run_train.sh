@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Tiny example, training: a small DeepSpeech2 (80 fbank, 2 conv, 3 x BiGRU-256) on data/tiny, sized
-# for a 2-core CPU. Resumes from checkpoints/params.latest when a run was interrupted; does nothing
-# when the last pass's checkpoint exists (delete the checkpoints to retrain).
+# for a 2-core CPU. Resumes from checkpoints/params.latest when a run was interrupted; does not train when
+# the last pass's checkpoint exists (delete the checkpoints to retrain). Then it averages the weights of the
+# last NUM_AVG passes into checkpoints/params.avg, the model that run_tune/run_test/run_infer decode with.
 # On a CPU with 2+ cores it trains 2 data-parallel processes of one thread each (gloo), 4 utterances each: the
 # same global batch of 8 as one process, about 1.8x as fast (bench/RESULTS.md).
 # Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (16), TRAINER_COUNT (2 on
 #   a CPU with 2+ cores, else 1), BATCH_SIZE (per process: 8 / TRAINER_COUNT),
 #   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (2e-3), LR_DECAY (0.83), NUM_PROC_DATA (1),
-#   NUM_THREADS (1), USE_GPU (False), AUGMENT_CONF (examples/tiny/augmentation.config:
+#   NUM_THREADS (1), NUM_AVG (2), USE_GPU (False), AUGMENT_CONF (examples/tiny/augmentation.config:
 #   speed 0.9-1.1, shift, light SpecAugment), TEST_OFF (False).
 #   On a GPU (one process): USE_GPU=True BATCH_SIZE=64 RNN_SIZE=1024 NUM_PROC_DATA=8 bash examples/tiny/run_train.sh
 set -e
@@ -22,8 +23,18 @@ fi
 BATCH_SIZE=${BATCH_SIZE:-$((8 / TRAINER_COUNT))}
 LAST_PASS=$CKPT_DIR/params.pass-$((NUM_PASSES - 1))
 
+NUM_AVG=${NUM_AVG:-2}
+
+average() {  # passes NUM_PASSES - NUM_AVG .. NUM_PASSES - 1 -> params.avg
+    local paths
+    paths=$(seq -f "$CKPT_DIR/params.pass-%g" $((NUM_PASSES - NUM_AVG)) $((NUM_PASSES - 1)) | paste -sd,)
+    python tools/average_checkpoints.py --model_paths "$paths" --output_path "$CKPT_DIR/params.avg" \
+        || { echo "run_train.sh: averaging the last $NUM_AVG passes failed, terminating." >&2; exit 1; }
+}
+
 if [ -d "$LAST_PASS" ]; then
     echo "$LAST_PASS exists, skipping training"
+    average
     exit 0
 fi
 RESUME=()
@@ -60,3 +71,4 @@ python train.py "${RESUME[@]}" \
     --augment_conf_path "${AUGMENT_CONF:-examples/tiny/augmentation.config}" \
     --output_model_dir "$CKPT_DIR" \
     || { echo "run_train.sh: training failed, terminating." >&2; exit 1; }
+average

@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
 # Tiny example, tuning: grid search of beam search's alpha (LM weight) and beta (word bonus) on the dev
 # split. Writes logs/tune.csv, logs/tune_surface.png and logs/tuned_params.sh (read by run_test.sh).
-# Overrides: DATA_DIR, CKPT_DIR, LOG_DIR (examples/tiny/logs), BEAM_SIZE (300), NUM_ALPHAS (10),
-#   NUM_BETAS (6), ALPHA_FROM (0.5), ALPHA_TO (5.0), BETA_FROM (0.0), BETA_TO (3.0), NUM_PROC_BSEARCH (2),
-#   ERROR_RATE_TYPE (wer; cer for Mandarin).
+# Overrides: DATA_DIR, CKPT_DIR, LOG_DIR (examples/tiny/logs), MODEL_PATH ($CKPT_DIR/params.avg),
+#   BEAM_SIZE (300), NUM_ALPHAS (10), NUM_BETAS (6), ALPHA_FROM (0.5), ALPHA_TO (5.0), BETA_FROM (0.0),
+#   BETA_TO (3.0), NUM_PROC_BSEARCH (2), ERROR_RATE_TYPE (wer; cer for Mandarin).
 set -e
 cd "$(dirname "$0")/../.."
 
-DATA_DIR=${DATA_DIR:-data/tiny}
-CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
-LOG_DIR=${LOG_DIR:-examples/tiny/logs}
+source examples/tiny/decode_env.sh
 mkdir -p "$LOG_DIR"
 
 python tools/tune.py \
@@ -29,7 +27,7 @@ python tools/tune.py \
     --error_rate_type "${ERROR_RATE_TYPE:-wer}" \
     --tune_manifest "$DATA_DIR/manifest.dev" \
     --lang_model_path "$DATA_DIR/lm.klm" \
-    --model_path "$CKPT_DIR/params.latest" \
+    --model_path "$MODEL_PATH" \
     --table_path "$LOG_DIR/tune.csv" \
     --plot_path "$LOG_DIR/tune_surface.png" \
     || { echo "run_tune.sh: tuning failed, terminating." >&2; exit 1; }
