@@ -26,6 +26,8 @@ APT_PACKAGES=(
   libsndfile1 sox
   # text-to-speech engines for the synthetic corpora (data/synth)
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
+  # British LPC diphone voices the model trains on (the three above are held out)
+  festvox-rablpc16k festvox-don
   # MBROLA (Debian contrib), its English diphone voices (non-free: no use in a product that is sold) and their
   # Festival front ends (contrib)
   mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 festvox-us1 festvox-us2 festvox-us3 festvox-en1

@@ -27,7 +27,8 @@ def cpu_seconds() -> float:
 
 
 VOICES = [Voice("espeak", "en-us+m3"), Voice("flite", "awb"), Voice("flite", "rms", 1.1), Voice("piper", "joe"),
-          Voice("hibari", "heart", 1.0, 0.65, 0.9), Voice("mbrola", "us2"), Voice("mbrola", "festival_us2")]
+          Voice("hibari", "heart", 1.0, 0.65, 0.9), Voice("mbrola", "us2"), Voice("mbrola", "festival_us2"),
+          Voice("festival", "rab_diphone"), Voice("festival", "don_diphone")]
 
 
 def main() -> None:

@@ -17,18 +17,18 @@ from data.synth.postprocess import KEEP_SILENCE_S, SAMPLE_RATE, finish
 from data.synth.synthesize import make_utterance
 from data.synth import voices
 from data.synth.text_sources import Sentence, book_sentences, restrict_vocabulary
-from data.synth.voices import (ENGINE_PACKAGES, FLITE_HELD_OUT_TWINS, MBROLA_VOICES, SynthesisError, Voice,
+from data.synth.voices import (ENGINE_PACKAGES, FESTIVAL_SEEN_VOICES, FLITE_HELD_OUT_TWINS, MBROLA_VOICES, SynthesisError, Voice,
                                engine_available, festival_voices, seen_voices, speak)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(REPO, "data", "synth", "synthesize.py")
 SPLITS = ("train", "dev", "test", "test-heldout")
 SEEN_SPLITS = ("train", "dev", "test")
-ENGINE_WEIGHTS = "espeak:1,flite:1,piper:1,hibari:1,mbrola:1"
+ENGINE_WEIGHTS = "espeak:1,flite:1,piper:1,hibari:1,mbrola:1,festival:1"
 
 
 def run_synth(target_dir, text_cache, seed=0):
-    command = [sys.executable, SCRIPT, "--target_dir", str(target_dir), "--hours", "0.012", "--seed", str(seed),
+    command = [sys.executable, SCRIPT, "--target_dir", str(target_dir), "--hours", "0.02", "--seed", str(seed),
                "--num_workers", "2", "--engine_weights", ENGINE_WEIGHTS, "--text_cache", str(text_cache)]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -67,7 +67,7 @@ def test_every_engine_writes_16k_mono_wavs_matching_the_manifest(corpus):
     target, _ = corpus
     manifests = read_manifests(target)
     engines = {entry["speaker"].split("_")[0] for split in SEEN_SPLITS for entry in manifests[split]}
-    assert engines == {"espeak", "flite", "piper", "hibari", "mbrola"}
+    assert engines == {"espeak", "flite", "piper", "hibari", "mbrola", "festival"}
     assert manifests["test-heldout"], "the Festival held-out split is empty"
     for split in SPLITS:
         for entry in manifests[split]:
@@ -103,11 +103,15 @@ def test_no_heldout_voice_in_seen_splits(corpus):
     target, _ = corpus
     manifests = read_manifests(target)
     twins = {f"flite_{name}" for name in FLITE_HELD_OUT_TWINS}
+    trained_festival = {f"festival_{name}" for name in FESTIVAL_SEEN_VOICES}
+    heldout = {entry["speaker"] for entry in manifests["test-heldout"]}
+    assert heldout and all(speaker.startswith("festival_") for speaker in heldout)
+    assert not heldout & trained_festival
     for split in SEEN_SPLITS:
         for entry in manifests[split]:
-            assert not entry["speaker"].startswith("festival_")
-            assert entry["speaker"].split("_x")[0] not in twins
-    assert all(entry["speaker"].startswith("festival_") for entry in manifests["test-heldout"])
+            speaker = entry["speaker"].split("_x")[0]
+            assert speaker not in twins and speaker not in heldout
+            assert not speaker.startswith("festival_") or speaker in trained_festival
 
 
 def test_rerun_resumes_and_remakes_damaged_files(corpus, text_cache):
@@ -181,9 +185,10 @@ def test_mbrola_voices_speak_through_both_front_ends_and_a_missing_diphone_is_an
         speak(Voice("mbrola", "us3"), "she sang a long song", 1.0, 0.0)  # espeak-ng's us3 lacks s-O2 and l-O2
 
 
-def test_festival_mbrola_voices_are_never_held_out(tmp_path, monkeypatch):
+def test_festival_mbrola_and_trained_voices_are_never_held_out(tmp_path, monkeypatch):
     english, us = tmp_path / "english", tmp_path / "us"
-    for directory, names in ((english, ("kal_diphone", "us1_mbrola", "en1_mbrola")), (us, ("cmu_us_slt_arctic_hts",))):
+    for directory, names in ((english, ("kal_diphone", "rab_diphone", "us1_mbrola", "en1_mbrola", "don_diphone")),
+                             (us, ("cmu_us_slt_arctic_hts",))):
         for name in names:
             (directory / name).mkdir(parents=True)
     monkeypatch.setattr(voices, "FESTIVAL_VOICE_DIRS", (str(english), str(us)))

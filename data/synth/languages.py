@@ -1,11 +1,11 @@
 """The corpus languages: what each one plugs into the shared plan / synthesis / post-processing path.
 
-English: book sentences, a word vocabulary, espeak-ng + flite + piper + hibari + MBROLA voices (Festival held out),
-an LM text of plain sentences. Mandarin: HSK and fortune sentences as pinyin, a character inventory ranked on the
-modern HSK text, espeak-ng's pinyin voice (variants held out), an LM text with the characters separated by spaces
-(DS2's Mandarin LM format, for a character-level KenLM) that also takes every sentence the 800-character inventory
-left out and the LM-only sources of lm_text_zh.py (Tatoeba, news, reviews): they are never spoken, and a character
-LM needs far more text than the inventory's sentences give.
+English: book sentences, a word vocabulary, espeak-ng + flite + piper + hibari + MBROLA + Festival's British voices
+(its other voices held out), an LM text of plain sentences. Mandarin: HSK and fortune sentences as pinyin, a
+character inventory ranked on the modern HSK text, espeak-ng's pinyin voice (variants held out), an LM text with the
+characters separated by spaces (DS2's Mandarin LM format, for a character-level KenLM) that also takes every
+sentence the 800-character inventory left out and the LM-only sources of lm_text_zh.py (Tatoeba, news, reviews):
+they are never spoken, and a character LM needs far more text than the inventory's sentences give.
 """
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def _mandarin_lm_extra(text_cache: str, every_sentence: list[Sentence]) -> list[
 
 LANGUAGES = {
     "en": Language("en", book_sentences, str.split, None, seen_voices, festival_voices,
-                   "espeak:0.1,flite:0.2,piper:0.2,hibari:0.25,mbrola:0.25", vocab_size=6000, min_length=4,
+                   "espeak:0.1,flite:0.15,piper:0.15,hibari:0.25,mbrola:0.25,festival:0.1", vocab_size=6000, min_length=4,
                    max_length=18, chars_per_second=17.5, lm_line=_identity, lm_extra=_english_lm_extra),
     "zh": Language("zh", lambda cache, low, high: mandarin_sentences(low, high), _characters, "hsk",
                    mandarin_seen_voices, mandarin_heldout_voices, "espeak:1", vocab_size=800, min_length=4,

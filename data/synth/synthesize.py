@@ -39,9 +39,8 @@ def parse_weights(spec: str) -> dict[str, float]:
     for item in spec.split(","):
         engine, _, value = item.partition(":")
         engine = engine.strip()
-        if engine not in ENGINES or engine == "festival":
-            raise ValueError(f"--engine_weights: unknown seen engine {engine!r} (choose from "
-                             f"{', '.join(e for e in ENGINES if e != 'festival')})")
+        if engine not in ENGINES:
+            raise ValueError(f"--engine_weights: unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
         try:
             weights[engine] = float(value)
         except ValueError as error:

