@@ -24,6 +24,7 @@ vocab.txt and mean_std.npz are used when present.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import glob
 import json
@@ -32,6 +33,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import paddle
 
@@ -83,14 +85,7 @@ def save_checkpoint(path: str, *, network: paddle.nn.Layer, optimizer: paddle.op
                     train_state: dict, state: dict, config: dict, vocab_path: str,
                     mean_std_path: str) -> None:
     """Write the checkpoint directory ``path`` atomically (see the module docstring)."""
-    path = os.path.abspath(path)
-    parent, name = os.path.split(path)
-    os.makedirs(parent, exist_ok=True)
-    for stale in glob.glob(os.path.join(parent, f".{name}.tmp-*")):
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent)
-    try:
-        os.chmod(tmp, 0o755)
+    with _staged_dir(path) as tmp:
         paddle.save(network.state_dict(), os.path.join(tmp, MODEL_FILE))
         paddle.save(_structured_optimizer_state(optimizer.state_dict(), network),
                     os.path.join(tmp, OPTIMIZER_FILE))
@@ -99,6 +94,23 @@ def save_checkpoint(path: str, *, network: paddle.nn.Layer, optimizer: paddle.op
         shutil.copyfile(mean_std_path, os.path.join(tmp, MEAN_STD_FILE))
         _write_json(os.path.join(tmp, CONFIG_FILE), config)
         _write_json(os.path.join(tmp, STATE_FILE), state)
+
+
+@contextlib.contextmanager
+def _staged_dir(path: str) -> Iterator[str]:
+    """Yield a temp directory beside ``path`` to fill; on success it is fsynced and replaces ``path``.
+
+    Stale temp directories of earlier killed writes are removed first; on an error the temp directory goes.
+    """
+    path = os.path.abspath(path)
+    parent, name = os.path.split(path)
+    os.makedirs(parent, exist_ok=True)
+    for stale in glob.glob(os.path.join(parent, f".{name}.tmp-*")):
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent)
+    try:
+        os.chmod(tmp, 0o755)
+        yield tmp
         _fsync_dir_files(tmp)
         _replace_dir(tmp, path)
     except BaseException:
@@ -129,21 +141,11 @@ def average_checkpoints(paths: list[str], output_path: str) -> None:
             mean_state[name] = paddle.add_n([checkpoint.model_state[name] for checkpoint in checkpoints]) / len(paths)
         else:
             mean_state[name] = value
-    output_path = os.path.abspath(output_path)
-    parent, name = os.path.split(output_path)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent)
-    try:
-        os.rmdir(tmp)
-        shutil.copytree(last.path, tmp)
+    with _staged_dir(output_path) as tmp:
+        shutil.copytree(last.path, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns(MODEL_FILE, STATE_FILE))
         paddle.save(mean_state, os.path.join(tmp, MODEL_FILE))
         _write_json(os.path.join(tmp, STATE_FILE),
                     {**last.state, "averaged_from": [os.path.abspath(c.path) for c in checkpoints]})
-        _fsync_dir_files(tmp)
-        _replace_dir(tmp, output_path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _write_json(path: str, data: dict) -> None:

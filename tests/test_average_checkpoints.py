@@ -56,7 +56,8 @@ def test_bad_requests_fail_clearly_and_leave_no_output(tiny_model, tmp_path):  #
     assert not output.exists()
 
     other = DeepSpeech2Model.from_checkpoint(tiny_model["model_path"])
-    config = {**other.config, "network": {**other.config["network"], "rnn_size": other.config["network"]["rnn_size"] // 2}}
+    network = other.config["network"]
+    config = {**other.config, "network": {**network, "rnn_size": network["rnn_size"] // 2}}
     small = DeepSpeech2Model(other.vocab_list, config)
     different = tmp_path / "params.other"
     save_checkpoint(str(different), network=small.network,

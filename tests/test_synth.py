@@ -17,8 +17,8 @@ from data.synth.postprocess import KEEP_SILENCE_S, SAMPLE_RATE, finish
 from data.synth.synthesize import make_utterance
 from data.synth import voices
 from data.synth.text_sources import Sentence, book_sentences, restrict_vocabulary
-from data.synth.voices import (ENGINE_PACKAGES, FESTIVAL_SEEN_VOICES, FLITE_HELD_OUT_TWINS, MBROLA_VOICES, SynthesisError, Voice,
-                               engine_available, festival_voices, seen_voices, speak)
+from data.synth.voices import (ENGINE_PACKAGES, FESTIVAL_SEEN_VOICES, FLITE_HELD_OUT_TWINS, MBROLA_VOICES,
+                               SynthesisError, Voice, engine_available, festival_voices, seen_voices, speak)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(REPO, "data", "synth", "synthesize.py")
