@@ -131,9 +131,12 @@ def average_checkpoints(paths: list[str], output_path: str) -> None:
     last = checkpoints[-1]
     if last.state is None:
         raise CheckpointError(f"{last.path}: a checkpoint directory is needed (it is copied with the mean weights)")
+    def shapes(checkpoint: Checkpoint) -> dict:
+        return {name: tuple(value.shape) for name, value in checkpoint.model_state.items()}
+
+    last_shapes = shapes(last)
     for checkpoint in checkpoints[:-1]:
-        shapes = {name: tuple(value.shape) for name, value in checkpoint.model_state.items()}
-        if checkpoint.config != last.config or shapes != {n: tuple(v.shape) for n, v in last.model_state.items()}:
+        if checkpoint.config != last.config or shapes(checkpoint) != last_shapes:
             raise CheckpointError(f"{checkpoint.path}: not the same network as {last.path}; cannot average")
     mean_state = {}
     for name, value in last.model_state.items():

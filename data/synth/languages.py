@@ -63,8 +63,8 @@ def _mandarin_lm_extra(text_cache: str, every_sentence: list[Sentence]) -> list[
 
 LANGUAGES = {
     "en": Language("en", book_sentences, str.split, None, seen_voices, festival_voices,
-                   "espeak:0.1,flite:0.15,piper:0.15,hibari:0.25,mbrola:0.25,festival:0.1", vocab_size=6000, min_length=4,
-                   max_length=18, chars_per_second=17.5, lm_line=_identity, lm_extra=_english_lm_extra),
+                   "espeak:0.1,flite:0.15,piper:0.15,hibari:0.25,mbrola:0.25,festival:0.1", vocab_size=6000,
+                   min_length=4, max_length=18, chars_per_second=17.5, lm_line=_identity, lm_extra=_english_lm_extra),
     "zh": Language("zh", lambda cache, low, high: mandarin_sentences(low, high), _characters, "hsk",
                    mandarin_seen_voices, mandarin_heldout_voices, "espeak:1", vocab_size=800, min_length=4,
                    max_length=20, chars_per_second=4.3, lm_line=_spaced_characters, lm_extra=_mandarin_lm_extra),
