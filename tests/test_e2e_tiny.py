@@ -98,3 +98,23 @@ def test_infer_prints_targets_hypotheses_and_a_file_transcript(run):
     assert any(line.startswith("Current error rate [wer] = ") for line in lines)
     marker = next(i for i, line in enumerate(lines) if line.startswith("== python infer.py --audio_file "))
     assert len(lines) == marker + 2  # the file's transcript is the last line
+
+
+def test_beam_width_bench_agrees_with_run_test(run, capsys):
+    """bench/beam_width.py at run_test.sh's beam and tuned alpha/beta gives run_test.sh's beam-search WER."""
+    import bench.beam_width
+
+    with open(os.path.join(run["LOG_DIR"], "tuned_params.sh"), encoding="utf-8") as handle:
+        tuned = dict(line.split("=") for line in handle.read().split())
+    manifest = os.path.join(run["DATA_DIR"], "manifest.train")
+    rows = bench.beam_width.main([
+        f"--model_path={os.path.join(run['CKPT_DIR'], 'params.avg')}", f"--manifests={manifest}",
+        f"--lang_model_path={os.path.join(run['DATA_DIR'], 'lm.klm')}", f"--alpha={tuned['ALPHA']}",
+        f"--beta={tuned['BETA']}", "--beam_sizes=1,10", "--use_gpu=False", "--num_proc_data=0"])
+    assert [row["beam_size"] for row in rows] == [1, 10]
+    results = read_jsonl(os.path.join(run["LOG_DIR"], "test.train.ctc_beam_search.jsonl"))
+    expected = sum(r["errors"] for r in results) / sum(r["words"] for r in results)
+    assert rows[1][manifest] == pytest.approx(expected)
+    table = capsys.readouterr().out.splitlines()
+    assert table[-4].startswith("| beam | manifest.train WER |")
+    assert [line.split(" | ")[0] for line in table[-2:]] == ["| 1", "| 10"]

@@ -1,10 +1,14 @@
 # Sourced by run_tune.sh, run_test.sh and run_infer.sh (from the repository root): the tiny example's directories,
-# the model to decode with (MODEL_PATH: the mean of the last passes' weights that run_train.sh writes), and
-# ALPHA/BETA from run_tune.sh's logs/tuned_params.sh when it exists and ALPHA is not set.
+# the model to decode with (MODEL_PATH: the mean of the last passes' weights that run_train.sh writes), the beam
+# width, and ALPHA/BETA from run_tune.sh's logs/tuned_params.sh when it exists and ALPHA is not set.
 DATA_DIR=${DATA_DIR:-data/tiny}
 CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
 LOG_DIR=${LOG_DIR:-examples/tiny/logs}
 MODEL_PATH=${MODEL_PATH:-$CKPT_DIR/params.avg}
+# One beam width for tuning, testing and inference. DS2's 500 suits strong acoustic models; the tiny model often
+# gives the right word's spelling a low score, and a wider search finds it: test WER 18.9% at 500, 17.6% at 4000,
+# with decoding still a few seconds per split (bench/RESULTS.md, "Beam width"). tiny_zh sets its own (env.sh).
+BEAM_SIZE=${BEAM_SIZE:-4000}
 if [ -z "${ALPHA:-}" ] && [ -f "$LOG_DIR/tuned_params.sh" ]; then
     source "$LOG_DIR/tuned_params.sh"
 fi

@@ -3,9 +3,9 @@
 # voices, unseen sentences) and on test-heldout (Festival voices never trained on). Each run writes its
 # per-utterance results to logs/test.<split>.<method>.jsonl; bench/tiny_accuracy.py tabulates them.
 # ALPHA/BETA come from logs/tuned_params.sh (run_tune.sh) when it exists, else DS2's 2.5/0.3.
-# Overrides: DATA_DIR, CKPT_DIR, LOG_DIR, MODEL_PATH ($CKPT_DIR/params.avg), ALPHA, BETA, BEAM_SIZE (500),
-#   NUM_PROC_BSEARCH (2), SPLITS ("test test-heldout"), METHODS ("ctc_greedy ctc_beam_search"),
-#   ERROR_RATE_TYPE (wer; cer for Mandarin).
+# Overrides: DATA_DIR, CKPT_DIR, LOG_DIR, MODEL_PATH ($CKPT_DIR/params.avg), ALPHA, BETA,
+#   BEAM_SIZE (4000, decode_env.sh), NUM_PROC_BSEARCH (2), SPLITS ("test test-heldout"),
+#   METHODS ("ctc_greedy ctc_beam_search"), ERROR_RATE_TYPE (wer; cer for Mandarin).
 set -e
 cd "$(dirname "$0")/../.."
 
@@ -16,7 +16,7 @@ for split in ${SPLITS:-test test-heldout}; do
         echo "== $split, $method"
         python test.py \
             --batch_size 32 \
-            --beam_size "${BEAM_SIZE:-500}" \
+            --beam_size "$BEAM_SIZE" \
             --num_proc_bsearch "${NUM_PROC_BSEARCH:-2}" \
             --alpha "${ALPHA:-2.5}" \
             --beta "${BETA:-0.3}" \

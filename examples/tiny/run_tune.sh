@@ -2,8 +2,8 @@
 # Tiny example, tuning: grid search of beam search's alpha (LM weight) and beta (word bonus) on the dev
 # split. Writes logs/tune.csv, logs/tune_surface.png and logs/tuned_params.sh (read by run_test.sh).
 # Overrides: DATA_DIR, CKPT_DIR, LOG_DIR (examples/tiny/logs), MODEL_PATH ($CKPT_DIR/params.avg),
-#   BEAM_SIZE (300), NUM_ALPHAS (10), NUM_BETAS (6), ALPHA_FROM (0.5), ALPHA_TO (5.0), BETA_FROM (0.0),
-#   BETA_TO (3.0), NUM_PROC_BSEARCH (2), ERROR_RATE_TYPE (wer; cer for Mandarin).
+#   BEAM_SIZE (4000, decode_env.sh), NUM_ALPHAS (10), NUM_BETAS (6), ALPHA_FROM (0.5), ALPHA_TO (5.0),
+#   BETA_FROM (0.0), BETA_TO (3.0), NUM_PROC_BSEARCH (2), ERROR_RATE_TYPE (wer; cer for Mandarin).
 set -e
 cd "$(dirname "$0")/../.."
 
@@ -13,7 +13,7 @@ mkdir -p "$LOG_DIR"
 python tools/tune.py \
     --num_batches -1 \
     --batch_size 32 \
-    --beam_size "${BEAM_SIZE:-300}" \
+    --beam_size "$BEAM_SIZE" \
     --num_proc_bsearch "${NUM_PROC_BSEARCH:-2}" \
     --num_alphas "${NUM_ALPHAS:-10}" \
     --num_betas "${NUM_BETAS:-6}" \
