@@ -43,8 +43,8 @@ def main() -> None:
         average_checkpoints(paths, args.output_path)
     except (CheckpointError, OSError) as err:
         sys.exit(f"error: {err}")
-    print(f"averaged {len(paths)} checkpoints ({', '.join(os.path.basename(p) for p in paths)}) -> "
-          f"{args.output_path}")
+    noun = "checkpoint" if len(paths) == 1 else "checkpoints"
+    print(f"averaged {len(paths)} {noun} ({', '.join(os.path.basename(p) for p in paths)}) -> {args.output_path}")
 
 
 if __name__ == "__main__":
