@@ -142,10 +142,15 @@ def test_adam_steps_reduce_ctc_loss_and_reach_every_parameter(use_gru):
     assert losses[-1] < 0.5 * losses[0]
 
 
-@pytest.mark.parametrize("vendor, expected", [("AuthenticAMD", "5"), ("GenuineIntel", None)])
-def test_mkl_avx2_path_is_chosen_on_amd_only(tmp_path, monkeypatch, vendor, expected):
+@pytest.mark.parametrize("vendor, flags, expected", [
+    ("AuthenticAMD", "fpu sse2 avx avx2 fma", "5"),
+    ("AuthenticAMD", "avx2 avx512f avx512dq avx512cd avx512bw avx512vl avx512_bf16", "7"),
+    ("AuthenticAMD", "avx2 avx512f avx512dq avx512cd", "5"),  # AVX-512 without BW/VL: AVX2 path
+    ("GenuineIntel", "avx2 avx512f avx512dq avx512cd avx512bw avx512vl", None),
+])
+def test_mkl_fast_path_is_chosen_on_amd_only(tmp_path, monkeypatch, vendor, flags, expected):
     cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text(f"processor\t: 0\nvendor_id\t: {vendor}\nmodel name\t: x\n")
+    cpuinfo.write_text(f"processor\t: 0\nvendor_id\t: {vendor}\nmodel name\t: x\nflags\t\t: {flags}\n")
     monkeypatch.delenv("MKL_DEBUG_CPU_TYPE", raising=False)
     assert use_fast_mkl_kernels_on_amd(str(cpuinfo)) == (expected is not None)
     assert os.environ.get("MKL_DEBUG_CPU_TYPE") == expected
