@@ -3,6 +3,7 @@
 Reads the per-utterance results that examples/tiny/run_test.sh (test.py --output_file) and
 bench/pocketsphinx_baseline.py write as ``<results_dir>/test.<split>.<method>.jsonl``; the voice
 family (espeak, flite, piper, hibari, mbrola, festival) is the engine part of the manifest's ``speaker`` field.
+A split whose voices all come from one family (the held-out Festival voices) is broken down by voice instead.
 
     python bench/tiny_accuracy.py --results_dir examples/tiny/logs --data_dir data/tiny
 """
@@ -26,11 +27,18 @@ METHOD_ORDER = ("ctc_greedy", "ctc_beam_search", "pocketsphinx")
 
 
 def voice_families(data_dir: str, split: str) -> dict[str, str]:
-    """audio_filepath -> voice family, from the manifest's ``speaker`` (e.g. ``espeak_en-us_m5`` -> espeak)."""
+    """audio_filepath -> voice family, from the manifest's ``speaker`` (e.g. ``espeak_en-us_m5`` -> espeak).
+
+    When every voice of the split is of one family, the voice itself (``festival_kal_diphone`` -> kal_diphone).
+    """
     path = os.path.join(data_dir, f"manifest.{split}")
     if not os.path.isfile(path):
         return {}
-    return {entry["audio_filepath"]: str(entry.get("speaker", "?")).split("_")[0] for entry in read_manifest(path)}
+    speakers = {entry["audio_filepath"]: str(entry.get("speaker", "?")) for entry in read_manifest(path)}
+    families = {audio: speaker.split("_")[0] for audio, speaker in speakers.items()}
+    if len(set(families.values())) == 1:
+        return {audio: speaker.split("_", 1)[-1] for audio, speaker in speakers.items()}
+    return families
 
 
 def score(results_path: str, families: dict[str, str]) -> dict:
@@ -63,7 +71,7 @@ def table(results_dir: str, data_dir: str) -> str:
         raise FileNotFoundError(f"{results_dir}: no test.<split>.<method>.jsonl results")
     rank = {method: i for i, method in enumerate(METHOD_ORDER)}
     rows.sort(key=lambda row: (row[0], rank.get(row[1], len(rank)), row[1]))
-    lines = ["| split | decoder | utterances | WER | CER | WER per voice family |",
+    lines = ["| split | decoder | utterances | WER | CER | WER per voice family (per voice if one family) |",
              "|---|---|---:|---:|---:|---|"]
     for split, method, result in rows:
         families = ", ".join(f"{family} {rate * 100:.1f}%" for family, rate in result["family_wer"].items())

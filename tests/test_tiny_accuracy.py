@@ -1,0 +1,59 @@
+"""bench/tiny_accuracy.py: error rates per split, decoder and voice family (or voice) from result files."""
+import json
+
+import pytest
+
+from bench.tiny_accuracy import table, voice_families
+
+
+def write_lines(path, rows):
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+
+@pytest.fixture
+def results(tmp_path):
+    data, logs = tmp_path / "data", tmp_path / "logs"
+    data.mkdir()
+    logs.mkdir()
+    test = [("a.wav", "espeak_en-us_m5"), ("b.wav", "flite_awb_x0.90"), ("c.wav", "flite_rms")]
+    heldout = [("d.wav", "festival_kal_diphone"), ("e.wav", "festival_ked_diphone")]
+    for split, voices in (("test", test), ("test-heldout", heldout)):
+        write_lines(data / f"manifest.{split}", [{"audio_filepath": str(data / name), "duration": 1.0,
+                                                  "text": "x", "speaker": speaker} for name, speaker in voices])
+    # test: a has 1 of 4 words wrong, b 0 of 2, c 2 of 2 (hand-counted substitutions)
+    write_lines(logs / "test.test.ctc_greedy.jsonl", [
+        {"audio_filepath": str(data / "a.wav"), "target": "the cat sat down", "hypothesis": "the cat sit down"},
+        {"audio_filepath": str(data / "b.wav"), "target": "good day", "hypothesis": "good day"},
+        {"audio_filepath": str(data / "c.wav"), "target": "yes no", "hypothesis": "yet so"}])
+    # held-out: d 0 of 3 words wrong, e 1 of 1
+    write_lines(logs / "test.test-heldout.ctc_beam_search.jsonl", [
+        {"audio_filepath": str(data / "d.wav"), "target": "one two three", "hypothesis": "one two three"},
+        {"audio_filepath": str(data / "e.wav"), "target": "four", "hypothesis": "for"}])
+    return data, logs
+
+
+def test_families_for_mixed_splits_and_voices_for_a_single_family(results):
+    data, _ = results
+    assert sorted(set(voice_families(str(data), "test").values())) == ["espeak", "flite"]
+    assert sorted(voice_families(str(data), "test-heldout").values()) == ["kal_diphone", "ked_diphone"]
+    assert voice_families(str(data), "dev") == {}
+
+
+def test_table_rates(results):
+    data, logs = results
+    lines = table(str(logs), str(data)).splitlines()
+    test_row = next(line for line in lines if line.startswith("| test | ctc_greedy"))
+    # 3 word errors over 8 words; espeak 1/4, flite 2/4
+    assert "| 3 | 37.5% |" in test_row
+    assert "espeak 25.0%" in test_row and "flite 50.0%" in test_row
+    heldout_row = next(line for line in lines if line.startswith("| test-heldout | ctc_beam_search"))
+    assert "| 2 | 25.0% |" in heldout_row
+    assert "kal_diphone 0.0%" in heldout_row and "ked_diphone 100.0%" in heldout_row
+
+
+def test_bad_result_line_names_file_and_line(results):
+    data, logs = results
+    with open(logs / "test.test.ctc_greedy.jsonl", "a", encoding="utf-8") as handle:
+        handle.write("{not json\n")
+    with pytest.raises(ValueError, match=r"test\.test\.ctc_greedy\.jsonl:4"):
+        table(str(logs), str(data))
