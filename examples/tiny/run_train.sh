@@ -5,9 +5,9 @@
 # last NUM_AVG passes into checkpoints/params.avg, the model that run_tune/run_test/run_infer decode with.
 # On a CPU with 2+ cores it trains 2 data-parallel processes of one thread each (gloo), 4 utterances each: the
 # same global batch of 8 as one process, about 1.8x as fast (bench/RESULTS.md).
-# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (16), TRAINER_COUNT (2 on
+# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (14), TRAINER_COUNT (2 on
 #   a CPU with 2+ cores, else 1), BATCH_SIZE (per process: 8 / TRAINER_COUNT),
-#   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (2e-3), LR_DECAY (0.83), NUM_PROC_DATA (1),
+#   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (2e-3), LR_DECAY (0.81), NUM_PROC_DATA (1),
 #   NUM_THREADS (1), NUM_AVG (2), USE_GPU (False), AUGMENT_CONF (examples/tiny/augmentation.config:
 #   speed 0.9-1.1, shift, light SpecAugment), TEST_OFF (False).
 #   On a GPU (one process): USE_GPU=True BATCH_SIZE=64 RNN_SIZE=1024 NUM_PROC_DATA=8 bash examples/tiny/run_train.sh
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 
 DATA_DIR=${DATA_DIR:-data/tiny}
 CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
-NUM_PASSES=${NUM_PASSES:-16}
+NUM_PASSES=${NUM_PASSES:-14}
 if [ -z "${TRAINER_COUNT:-}" ]; then
     if [ "${USE_GPU:-False}" = "False" ] && [ "$(nproc)" -ge 2 ]; then TRAINER_COUNT=2; else TRAINER_COUNT=1; fi
 fi
@@ -57,7 +57,7 @@ python train.py "${RESUME[@]}" \
     --num_iter_print 10 \
     --save_every 100 \
     --learning_rate "${LEARNING_RATE:-2e-3}" \
-    --lr_decay "${LR_DECAY:-0.83}" \
+    --lr_decay "${LR_DECAY:-0.81}" \
     --max_duration 27.0 \
     --min_duration 0.0 \
     --test_off "${TEST_OFF:-False}" \

@@ -2,8 +2,8 @@
 # Tiny example, tuning: grid search of beam search's alpha (LM weight) and beta (word bonus) on the dev
 # split. Writes logs/tune.csv, logs/tune_surface.png and logs/tuned_params.sh (read by run_test.sh).
 # Overrides: DATA_DIR, CKPT_DIR, LOG_DIR (examples/tiny/logs), MODEL_PATH ($CKPT_DIR/params.avg),
-#   BEAM_SIZE (4000, decode_env.sh), NUM_ALPHAS (10), NUM_BETAS (6), ALPHA_FROM (0.5), ALPHA_TO (5.0),
-#   BETA_FROM (0.0), BETA_TO (3.0), NUM_PROC_BSEARCH (2), ERROR_RATE_TYPE (wer; cer for Mandarin).
+#   BEAM_SIZE (4000, decode_env.sh), NUM_ALPHAS (7), NUM_BETAS (5), ALPHA_FROM (1.0), ALPHA_TO (4.0),
+#   BETA_FROM (0.0), BETA_TO (2.4), NUM_PROC_BSEARCH (2), ERROR_RATE_TYPE (wer; cer for Mandarin).
 set -e
 cd "$(dirname "$0")/../.."
 
@@ -15,12 +15,12 @@ python tools/tune.py \
     --batch_size 32 \
     --beam_size "$BEAM_SIZE" \
     --num_proc_bsearch "${NUM_PROC_BSEARCH:-2}" \
-    --num_alphas "${NUM_ALPHAS:-10}" \
-    --num_betas "${NUM_BETAS:-6}" \
-    --alpha_from "${ALPHA_FROM:-0.5}" \
-    --alpha_to "${ALPHA_TO:-5.0}" \
+    --num_alphas "${NUM_ALPHAS:-7}" \
+    --num_betas "${NUM_BETAS:-5}" \
+    --alpha_from "${ALPHA_FROM:-1.0}" \
+    --alpha_to "${ALPHA_TO:-4.0}" \
     --beta_from "${BETA_FROM:-0.0}" \
-    --beta_to "${BETA_TO:-3.0}" \
+    --beta_to "${BETA_TO:-2.4}" \
     --cutoff_prob 1.0 \
     --cutoff_top_n 40 \
     --use_gpu "${USE_GPU:-False}" \

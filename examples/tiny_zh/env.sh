@@ -11,6 +11,7 @@ export CKPT_DIR=${CKPT_DIR:-examples/tiny_zh/checkpoints}
 export LOG_DIR=${LOG_DIR:-examples/tiny_zh/logs}
 export ERROR_RATE_TYPE=cer
 export LM_ORDER=${LM_ORDER:-5}
+export ALPHA_FROM=${ALPHA_FROM:-0.5} ALPHA_TO=${ALPHA_TO:-5.0} NUM_ALPHAS=${NUM_ALPHAS:-10}
 export BETA_TO=${BETA_TO:-8.0}
 export NUM_BETAS=${NUM_BETAS:-9}
 # training sized for the shared 2-core CPU: one conv layer (the second, 32x32 channels over 40 frequency bins,
