@@ -131,6 +131,7 @@ def average_checkpoints(paths: list[str], output_path: str) -> None:
     last = checkpoints[-1]
     if last.state is None:
         raise CheckpointError(f"{last.path}: a checkpoint directory is needed (it is copied with the mean weights)")
+
     def shapes(checkpoint: Checkpoint) -> dict:
         return {name: tuple(value.shape) for name, value in checkpoint.model_state.items()}
 
