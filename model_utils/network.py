@@ -32,8 +32,9 @@ def use_fast_mkl_kernels_on_amd(cpuinfo_path: str = "/proc/cpuinfo") -> bool:
     MKL checks the CPU vendor and gives non-Intel CPUs a generic code path: on an AMD EPYC, Paddle's GEMMs
     ran 2-3x slower than numpy's (bench/RESULTS.md). ``MKL_DEBUG_CPU_TYPE`` selects the AVX-512 path where
     the CPU has AVX-512 (Zen 4 and later; on this project's EPYC, GEMMs ~1.8x and the tiny example's
-    training ~12% faster than with AVX2), else the AVX2 path. MKL reads it at its first call, so this runs when the network module is imported, before any
-    GEMM. A value the user set is kept; Intel CPUs are left alone.
+    training ~12% faster than with AVX2), else the AVX2 path. MKL reads it at its first call, so this runs
+    when the network module is imported, before any GEMM. A value the user set is kept; Intel CPUs are left
+    alone.
     """
     if "MKL_DEBUG_CPU_TYPE" in os.environ:
         return False
