@@ -183,6 +183,8 @@ def test_mbrola_voices_speak_through_both_front_ends_and_a_missing_diphone_is_an
         assert len(slower) > 1.25 * len(normal), f"tempo does not reach {name}"
     with pytest.raises(SynthesisError, match="lacks a diphone"):
         speak(Voice("mbrola", "us3"), "she sang a long song", 1.0, 0.0)  # espeak-ng's us3 lacks s-O2 and l-O2
+    with pytest.raises(SynthesisError, match="MBROLA stopped early"):  # it would keep only "the" of the two words
+        speak(Voice("mbrola", "festival_us3"), "the acquaintance", 1.0, 0.0)  # us3 cannot join ax-ax
 
 
 def test_festival_mbrola_and_trained_voices_are_never_held_out(tmp_path, monkeypatch):

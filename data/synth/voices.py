@@ -247,8 +247,10 @@ def speak(voice: Voice, text: str, tempo: float, pitch: float) -> tuple[np.ndarr
             handle.write(text + "\n")
         festival_voice = _festival_voice(voice)
         if festival_voice:
-            _run(["text2wave", "-eval", f"(voice_{festival_voice})",
-                  "-eval", f"(Parameter.set 'Duration_Stretch {1.0 / speed:.3f})", text_path, "-o", out], what)
+            warnings = _run(["text2wave", "-eval", f"(voice_{festival_voice})",
+                             "-eval", f"(Parameter.set 'Duration_Stretch {1.0 / speed:.3f})", text_path, "-o", out], what)
+            if "Fatal error" in warnings:  # MBROLA stops at a diphone it cannot join (us3: ax-ax); Festival keeps the rest
+                raise SynthesisError(f"{what}: MBROLA stopped early: {warnings.strip().splitlines()[0]}")
         elif voice.engine in ("espeak", "mbrola"):
             espeak_voice = f"mb-{voice.name}" if voice.engine == "mbrola" else voice.name
             base_rate = ESPEAK_WORDS_PER_MINUTE.get(voice.name.split("+")[0], ESPEAK_DEFAULT_WORDS_PER_MINUTE)
