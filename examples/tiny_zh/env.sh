@@ -22,7 +22,7 @@ export NUM_CONV_LAYERS=${NUM_CONV_LAYERS:-1}
 export BATCH_SIZE=${BATCH_SIZE:-16}
 # measured as one process of 16 utterances; TRAINER_COUNT=2 BATCH_SIZE=8 is the same global batch on 2 cores
 export TRAINER_COUNT=${TRAINER_COUNT:-1}
-export LR_DECAY=${LR_DECAY:-0.93}
+export LEARNING_RATE=${LEARNING_RATE:-2e-3} LR_DECAY=${LR_DECAY:-0.93}
 # decoding as its results were measured (bench/RESULTS.md): the last pass's weights and DS2's beam of 500
 # (tuning at 500 picks the same alpha/beta as the 300 it was measured with)
 export NUM_AVG=${NUM_AVG:-1}
