@@ -247,9 +247,11 @@ def speak(voice: Voice, text: str, tempo: float, pitch: float) -> tuple[np.ndarr
             handle.write(text + "\n")
         festival_voice = _festival_voice(voice)
         if festival_voice:
-            warnings = _run(["text2wave", "-eval", f"(voice_{festival_voice})",
-                             "-eval", f"(Parameter.set 'Duration_Stretch {1.0 / speed:.3f})", text_path, "-o", out], what)
-            if "Fatal error" in warnings:  # MBROLA stops at a diphone it cannot join (us3: ax-ax); Festival keeps the rest
+            stretch = f"(Parameter.set 'Duration_Stretch {1.0 / speed:.3f})"
+            warnings = _run(["text2wave", "-eval", f"(voice_{festival_voice})", "-eval", stretch, text_path, "-o", out],
+                            what)
+            # MBROLA stops at a diphone pair it cannot join (us3: ax-ax) and Festival keeps the audio made so far
+            if "Fatal error" in warnings:
                 raise SynthesisError(f"{what}: MBROLA stopped early: {warnings.strip().splitlines()[0]}")
         elif voice.engine in ("espeak", "mbrola"):
             espeak_voice = f"mb-{voice.name}" if voice.engine == "mbrola" else voice.name
