@@ -1,13 +1,8 @@
 """bench/tiny_accuracy.py: error rates per split, decoder and voice family (or voice) from result files."""
-import json
-
 import pytest
 
 from bench.tiny_accuracy import table, voice_families
-
-
-def write_lines(path, rows):
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+from data_utils.manifest import write_manifest
 
 
 @pytest.fixture
@@ -18,15 +13,15 @@ def results(tmp_path):
     test = [("a.wav", "espeak_en-us_m5"), ("b.wav", "flite_awb_x0.90"), ("c.wav", "flite_rms")]
     heldout = [("d.wav", "festival_kal_diphone"), ("e.wav", "festival_ked_diphone")]
     for split, voices in (("test", test), ("test-heldout", heldout)):
-        write_lines(data / f"manifest.{split}", [{"audio_filepath": str(data / name), "duration": 1.0,
-                                                  "text": "x", "speaker": speaker} for name, speaker in voices])
+        write_manifest(data / f"manifest.{split}", [{"audio_filepath": str(data / name), "duration": 1.0,
+                                                     "text": "x", "speaker": speaker} for name, speaker in voices])
     # test: a has 1 of 4 words wrong, b 0 of 2, c 2 of 2 (hand-counted substitutions)
-    write_lines(logs / "test.test.ctc_greedy.jsonl", [
+    write_manifest(logs / "test.test.ctc_greedy.jsonl", [
         {"audio_filepath": str(data / "a.wav"), "target": "the cat sat down", "hypothesis": "the cat sit down"},
         {"audio_filepath": str(data / "b.wav"), "target": "good day", "hypothesis": "good day"},
         {"audio_filepath": str(data / "c.wav"), "target": "yes no", "hypothesis": "yet so"}])
     # held-out: d 0 of 3 words wrong, e 1 of 1
-    write_lines(logs / "test.test-heldout.ctc_beam_search.jsonl", [
+    write_manifest(logs / "test.test-heldout.ctc_beam_search.jsonl", [
         {"audio_filepath": str(data / "d.wav"), "target": "one two three", "hypothesis": "one two three"},
         {"audio_filepath": str(data / "e.wav"), "target": "four", "hypothesis": "for"}])
     return data, logs
