@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The tiny example end to end on a 2-core CPU in about an hour: set-up, ~5 h of synthetic speech, a
+# The tiny example end to end on a 2-core CPU in about an hour: set-up, ~6 h of synthetic speech, a
 # KenLM 4-gram, training, alpha/beta tuning, evaluation and inference. Every stage skips work already
 # done, so an interrupted run continues where it stopped. Logs go to examples/tiny/logs/.
 #   bash examples/tiny/run.sh

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Tiny example, data stage: synthesise the ~5 hour English corpus into data/tiny, then build the
+# Tiny example, data stage: synthesise the ~6 hour English corpus into data/tiny, then build the
 # vocabulary and the feature mean/std. Steps whose outputs exist are skipped (delete them to redo).
-# Overrides: DATA_DIR (data/tiny), HOURS (5.0), SEED (0), NUM_WORKERS (2), SPECGRAM_TYPE (fbank), NUM_SAMPLES (2000),
+# Overrides: DATA_DIR (data/tiny), HOURS (6.0), SEED (0), NUM_WORKERS (2), SPECGRAM_TYPE (fbank), NUM_SAMPLES (2000),
 #   CORPUS_LANG (en; zh for examples/tiny_zh).
 set -e
 cd "$(dirname "$0")/../.."
 
-HOURS=${HOURS:-5.0}
+HOURS=${HOURS:-6.0}
 SEED=${SEED:-0}
 NUM_WORKERS=${NUM_WORKERS:-2}
 SPECGRAM_TYPE=${SPECGRAM_TYPE:-fbank}

@@ -5,10 +5,11 @@
 # last NUM_AVG passes into checkpoints/params.avg, the model that run_tune/run_test/run_infer decode with.
 # On a CPU with 2+ cores it trains 2 data-parallel processes of one thread each (gloo), 8 utterances each: the
 # same global batch of 16 as one process, about 1.8x as fast. A batch of 16 trains 1.27x as much audio per second
-# as one of 8 at this network's size (bench/RESULTS.md), which pays for the fifth hour of speech.
-# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (13), TRAINER_COUNT (2 on
+# as one of 8 at this network's size (bench/RESULTS.md). Six hours of speech in 11 passes beat five in 13 for
+# the same compute: more sentences and voices per pass matter more than more passes.
+# Overrides: DATA_DIR (data/tiny), CKPT_DIR (examples/tiny/checkpoints), NUM_PASSES (11), TRAINER_COUNT (2 on
 #   a CPU with 2+ cores, else 1), BATCH_SIZE (per process: 16 / TRAINER_COUNT),
-#   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (3e-3), LR_DECAY (0.80), NUM_PROC_DATA (1),
+#   NUM_CONV_LAYERS (2), RNN_SIZE (256), NUM_RNN_LAYERS (3), LEARNING_RATE (3e-3), LR_DECAY (0.765), NUM_PROC_DATA (1),
 #   NUM_THREADS (1), NUM_AVG (2), USE_GPU (False), AUGMENT_CONF (examples/tiny/augmentation.config:
 #   speed 0.9-1.1, shift, light SpecAugment), TEST_OFF (False).
 #   On a GPU (one process): USE_GPU=True BATCH_SIZE=64 RNN_SIZE=1024 NUM_PROC_DATA=8 bash examples/tiny/run_train.sh
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/../.."
 
 DATA_DIR=${DATA_DIR:-data/tiny}
 CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}
-NUM_PASSES=${NUM_PASSES:-13}
+NUM_PASSES=${NUM_PASSES:-11}
 if [ -z "${TRAINER_COUNT:-}" ]; then
     if [ "${USE_GPU:-False}" = "False" ] && [ "$(nproc)" -ge 2 ]; then TRAINER_COUNT=2; else TRAINER_COUNT=1; fi
 fi
@@ -58,7 +59,7 @@ python train.py "${RESUME[@]}" \
     --num_iter_print 10 \
     --save_every 100 \
     --learning_rate "${LEARNING_RATE:-3e-3}" \
-    --lr_decay "${LR_DECAY:-0.80}" \
+    --lr_decay "${LR_DECAY:-0.765}" \
     --max_duration 27.0 \
     --min_duration 0.0 \
     --test_off "${TEST_OFF:-False}" \
