@@ -23,8 +23,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from model_utils.checkpoint import explicit_flags  # noqa: E402
-from model_utils.decoding import (ErrorCounter, add_model_args, batches, load_model, manifest_dataset,  # noqa: E402
-                                  require_beam_search)
+from model_utils.decoding import (ErrorCounter, add_end_of_sentence_arg, add_model_args, batches,  # noqa: E402
+                                  load_model, manifest_dataset, require_beam_search)
 from utils.utility import add_arguments, print_arguments  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -39,6 +39,7 @@ add_arg("lang_model_path", str, "data/tiny/lm.klm", "KenLM language model.")
 add_arg("num_proc_bsearch", int, 2, "Threads of the batch beam-search decoder.")
 add_arg("batch_size", int, 32, "Utterances per network batch.")
 add_arg("error_rate_type", str, "wer", "Error rate to report.", choices=["wer", "cer"])
+add_end_of_sentence_arg(parser)
 add_model_args(parser)
 
 
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     widths = [int(width) for width in args.beam_sizes.split(",")]
     manifests = args.manifests.split(",")
     model = load_model(args, explicit_flags(parser, argv))
-    model.init_ext_scorer(args.alpha, args.beta, args.lang_model_path, model.vocab_list)
+    model.init_ext_scorer(args.alpha, args.beta, args.lang_model_path, model.vocab_list, args.lm_end_of_sentence)
     inputs = {manifest: manifest_probs(model, args, manifest) for manifest in manifests}
     rows = []
     for width in widths:

@@ -41,11 +41,12 @@ def arpa_vocabulary(arpa_path: str) -> list[str]:
 
 
 class ReferenceScorer:
-    """DS2's Scorer over the ``kenlm`` Python module and an ARPA file."""
+    """DS2's Scorer over the ``kenlm`` Python module and an ARPA file (``end_of_sentence`` as the C++ Scorer's)."""
 
-    def __init__(self, alpha: float, beta: float, arpa_path: str, vocabulary: Sequence[str]):
+    def __init__(self, alpha: float, beta: float, arpa_path: str, vocabulary: Sequence[str],
+                 end_of_sentence: bool = False):
         import kenlm
-        self.alpha, self.beta = alpha, beta
+        self.alpha, self.beta, self.end_of_sentence = alpha, beta, end_of_sentence
         self.model = kenlm.Model(arpa_path)
         self.max_order = self.model.order
         self.vocabulary = list(vocabulary)
@@ -91,6 +92,12 @@ class ReferenceScorer:
 
     def score(self, labels: Sequence[int]) -> float:
         return self.alpha * self.log_cond_prob(self.ngram(labels)) + self.beta
+
+    def end_score(self, labels: Sequence[int]) -> float:
+        """alpha * log10 P(</s> | the last words or characters of a finished hypothesis)."""
+        tokens = self.split(labels)[-(self.max_order - 1):] if self.max_order > 1 else []
+        context = ["<s>"] * (self.max_order - 1 - len(tokens)) + tokens
+        return self.alpha * self.log_cond_prob(context + ["</s>"])
 
     def split(self, labels: Sequence[int]) -> list[str]:
         text = "".join(self.vocabulary[label] for label in labels)
@@ -216,10 +223,12 @@ def ctc_beam_search_decoder(probs_seq: np.ndarray, vocabulary: Sequence[str], be
             for node in prefixes[beam_size:]:
                 node.remove()
             prefixes = prefixes[:beam_size]
-    if scorer is not None and not scorer.character_based:
+    if scorer is not None:
         for prefix in prefixes:
-            if prefix is not root and prefix.token != space_id:
+            if not scorer.character_based and prefix is not root and prefix.token != space_id:
                 prefix.score += scorer.score(prefix.labels)
+            if scorer.end_of_sentence:
+                prefix.score += scorer.end_score(prefix.labels)
     prefixes.sort(key=_order_key)
     results = []
     for prefix in prefixes:

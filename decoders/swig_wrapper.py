@@ -35,12 +35,16 @@ class Scorer(swig_decoders.Scorer):
     """KenLM scorer: LM score = alpha * log10 P(word | history) + beta, added as each word (or character) completes.
 
     ``model_path`` is an ARPA file or a KenLM binary (probing or trie); ``vocabulary`` is the decoder's token list.
+    With ``end_of_sentence`` the beam search also adds alpha * log10 P(</s> | last words) to each finished
+    hypothesis, so that the LM scores whole sentences; DS2 does not (False decodes exactly as DS2).
     """
 
-    def __init__(self, alpha: float, beta: float, model_path: str, vocabulary: Sequence[str]):
+    def __init__(self, alpha: float, beta: float, model_path: str, vocabulary: Sequence[str],
+                 end_of_sentence: bool = False):
         if not os.path.isfile(model_path):
             raise FileNotFoundError(f"language model file not found: {model_path}")
-        swig_decoders.Scorer.__init__(self, float(alpha), float(beta), os.fspath(model_path), _vocabulary(vocabulary))
+        swig_decoders.Scorer.__init__(self, float(alpha), float(beta), os.fspath(model_path), _vocabulary(vocabulary),
+                                      bool(end_of_sentence))
 
 
 def ctc_greedy_decoder(probs_seq, vocabulary: Sequence[str]) -> str:

@@ -181,15 +181,18 @@ class DeepSpeech2Model:
         return [decode(probs, list(vocab_list)) for probs in probs_split]
 
     def init_ext_scorer(self, beam_alpha: float, beam_beta: float, language_model_path: str | None,
-                        vocab_list: Sequence[str]) -> None:
-        """Load a KenLM language model for beam search; without a path, beam search runs without one."""
+                        vocab_list: Sequence[str], end_of_sentence: bool = False) -> None:
+        """Load a KenLM language model for beam search; without a path, beam search runs without one.
+
+        ``end_of_sentence``: also score P(</s>) after each finished hypothesis (decoders.swig_wrapper.Scorer).
+        """
         if not language_model_path:
             logger.warning("no language model given: beam search decodes without one")
             self._ext_scorer = None
             return
         from decoders.swig_wrapper import Scorer
         logger.info("loading language model %s", language_model_path)
-        self._ext_scorer = Scorer(beam_alpha, beam_beta, language_model_path, list(vocab_list))
+        self._ext_scorer = Scorer(beam_alpha, beam_beta, language_model_path, list(vocab_list), end_of_sentence)
 
     def decode_batch_beam_search(self, probs_split: Sequence[np.ndarray], beam_alpha: float, beam_beta: float,
                                  beam_size: int, cutoff_prob: float, cutoff_top_n: int,

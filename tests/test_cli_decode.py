@@ -13,6 +13,7 @@ import infer
 import test as test_cli
 from model_fixture import tiny_model  # noqa: F401  (the fixture)
 from model_utils import decoding
+from models.lm.train_lm import train_arpa
 from utils.error_rate import word_errors
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -104,6 +105,18 @@ def test_unreadable_audio_file(tiny_model, tmp_path, monkeypatch, capsys):  # no
     bad.write_bytes(b"RIFF this is not a wave file")
     flags = greedy_flags(tiny_model, "infer.py") + [f"--audio_file={bad}"]
     assert str(bad) in cli_error("infer.py", flags, monkeypatch, capsys)
+
+
+@pytest.mark.parametrize("value", ["True", "False"])
+def test_end_of_sentence_flag_reaches_the_scorer(tiny_model, tmp_path, value):  # noqa: F811
+    with open(tiny_model["manifest"]) as manifest:
+        (tmp_path / "text.txt").write_text("".join(json.loads(line)["text"] + "\n" for line in manifest))
+    train_arpa(str(tmp_path / "text.txt"), str(tmp_path / "lm.arpa"), order=2)
+    args = test_cli.parser.parse_args([f"--model_path={tiny_model['model_path']}", f"--lm_end_of_sentence={value}",
+                                       f"--lang_model_path={tmp_path / 'lm.arpa'}"])
+    model = decoding.load_model(args, {})
+    decoding.make_decoder(model, args)
+    assert model._ext_scorer.end_of_sentence is (value == "True")
 
 
 def test_command_line_error_has_no_traceback(tmp_path):

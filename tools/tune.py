@@ -21,8 +21,8 @@ import numpy as np
 from tqdm import tqdm
 
 from model_utils.checkpoint import explicit_flags
-from model_utils.decoding import (add_model_args, batches, load_model, manifest_dataset, pipelined,
-                                  require_beam_search, run_cli)
+from model_utils.decoding import (add_end_of_sentence_arg, add_model_args, batches, load_model, manifest_dataset,
+                                  pipelined, require_beam_search, run_cli)
 from utils.error_rate import char_errors, word_errors
 from utils.utility import add_arguments, atomic_write, print_arguments
 
@@ -48,6 +48,7 @@ add_arg("lang_model_path", str, "models/lm/common_crawl_00.prune01111.trie.klm",
 add_arg("error_rate_type", str, "wer", "Error rate to minimise.", choices=["wer", "cer"])
 add_arg("table_path", str, "tune_results.csv", "CSV of the error rate at every grid point.")
 add_arg("plot_path", str, "tune_surface.png", "PNG of the error surface over (alpha, beta).")
+add_end_of_sentence_arg(parser)
 add_model_args(parser)
 
 
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> tuple[float, float, float]:
         raise ValueError("tuning alpha and beta needs a language model: give --lang_model_path")
     require_beam_search(args.lang_model_path)
     model = load_model(args, explicit_flags(parser, argv))
-    model.init_ext_scorer(alphas[0], betas[0], args.lang_model_path, model.vocab_list)
+    model.init_ext_scorer(alphas[0], betas[0], args.lang_model_path, model.vocab_list, args.lm_end_of_sentence)
     dataset = manifest_dataset(model, args, args.tune_manifest)
     limit = None if args.num_batches < 0 else args.num_batches * args.batch_size
     points = list(itertools.product(range(len(alphas)), range(len(betas))))

@@ -176,7 +176,7 @@ class BeamSearch {
   int32_t make_node(const Candidate &candidate);
   void release(int32_t node);
   float select(std::vector<int32_t> *prefixes);
-  void score_final_words(const std::vector<int32_t> &prefixes);
+  void score_endings(const std::vector<int32_t> &prefixes);
   double sentence_log_prob(int32_t p, const std::vector<int> &labels) const;
   BeamResults results(std::vector<int32_t> &prefixes) const;
 
@@ -509,22 +509,33 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
     min_score = select(&prefixes);
   }
 
-  if (word_lm_) score_final_words(prefixes);
+  if (scorer_) score_endings(prefixes);
   return results(prefixes);
 }
 
-// Word LMs: score each prefix's last word, which no space has completed yet (-1000 if it is not an LM word).
-void BeamSearch::score_final_words(const std::vector<int32_t> &prefixes) {
-  lm::ngram::State out;
+// Word LMs: score each prefix's last word, which no space has completed yet (-1000 if it is not an LM word), as
+// DS2 does. With the scorer's end_of_sentence, every LM then adds alpha * log10 P(</s> | the prefix's last words).
+void BeamSearch::score_endings(const std::vector<int32_t> &prefixes) {
+  lm::ngram::State word_state, end_state;
   for (int32_t p : prefixes) {
     Node &node = nodes_[p];
-    if (p == 0 || node.character == space_id_) continue;
-    const int64_t word = scorer_->dict_word(node.dict.state);
-    const double logp =
-        word >= 0 ? scorer_->base_score(states_[node.context], static_cast<lm::WordIndex>(word), &out) : kOovScore;
-    float score = static_cast<float>(logp * alpha_);
-    score = static_cast<float>(score + beta_);
-    node.score += score;
+    const lm::ngram::State *last = &states_[p];  // the LM state after the prefix's last scored token
+    bool oov_end = char_lm_ && node.oov_distance < max_order_ - 1;  // an OOV token in the </s> window
+    if (word_lm_ && p != 0 && node.character != space_id_) {
+      const int64_t word = scorer_->dict_word(node.dict.state);
+      double logp = kOovScore;
+      if (word >= 0) {
+        logp = scorer_->base_score(states_[node.context], static_cast<lm::WordIndex>(word), &word_state);
+        last = &word_state;
+      }
+      oov_end = word < 0;
+      float score = static_cast<float>(logp * alpha_);
+      score = static_cast<float>(score + beta_);
+      node.score += score;
+    }
+    if (!scorer_->end_of_sentence) continue;
+    const double end_logp = oov_end ? kOovScore : scorer_->base_score(*last, scorer_->end_word(), &end_state);
+    node.score += static_cast<float>(end_logp * alpha_);
   }
 }
 

@@ -25,8 +25,9 @@ class CollectVocab : public lm::EnumerateVocab {
 
 }  // namespace
 
-Scorer::Scorer(double alpha, double beta, const std::string &model_path, const std::vector<std::string> &vocabulary)
-    : alpha(alpha), beta(beta), vocabulary_(vocabulary) {
+Scorer::Scorer(double alpha, double beta, const std::string &model_path, const std::vector<std::string> &vocabulary,
+               bool end_of_sentence)
+    : alpha(alpha), beta(beta), end_of_sentence(end_of_sentence), vocabulary_(vocabulary) {
   if (!std::ifstream(model_path).good()) throw std::invalid_argument("cannot open language model file: " + model_path);
   CollectVocab collect;
   lm::ngram::Config config;

@@ -19,11 +19,15 @@
 
 class Scorer {
  public:
-  Scorer(double alpha, double beta, const std::string &model_path, const std::vector<std::string> &vocabulary);
+  // end_of_sentence: the beam search adds alpha * log10 P(</s> | last words) to every finished prefix, so that the
+  // LM scores whole sentences (DS2 leaves it out: false decodes exactly as DS2).
+  Scorer(double alpha, double beta, const std::string &model_path, const std::vector<std::string> &vocabulary,
+         bool end_of_sentence = false);
   ~Scorer();
 
   double alpha;
   double beta;
+  bool end_of_sentence;
 
   void reset_params(double alpha, double beta);
   // log10 P(last word | the words before it), starting from an empty context as DS2 does; -1000 if any word is OOV.

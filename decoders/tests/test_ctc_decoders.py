@@ -59,12 +59,13 @@ def test_beam_search_matches_reference_without_lm(beam_size, cutoff_prob, cutoff
         assert_same_results(expected, actual)
 
 
+@pytest.mark.parametrize("end_of_sentence", [False, True])
 @pytest.mark.parametrize("kind", ["word", "char"])
 @pytest.mark.parametrize("alpha,beta", [(0.5, 0.3), (2.5, -0.5)])
-def test_beam_search_matches_reference_with_lm(lm_files, kind, alpha, beta):
+def test_beam_search_matches_reference_with_lm(lm_files, kind, alpha, beta, end_of_sentence):
     vocabulary = VOCABULARY if kind == "word" else CHAR_VOCABULARY
-    ref_scorer = reference.ReferenceScorer(alpha, beta, lm_files[kind], vocabulary)
-    scorer = decoders.Scorer(alpha, beta, lm_files[kind], vocabulary)
+    ref_scorer = reference.ReferenceScorer(alpha, beta, lm_files[kind], vocabulary, end_of_sentence)
+    scorer = decoders.Scorer(alpha, beta, lm_files[kind], vocabulary, end_of_sentence)
     rng = np.random.default_rng(7)
     for _ in range(8):
         probs = random_probs(rng)
@@ -72,6 +73,19 @@ def test_beam_search_matches_reference_with_lm(lm_files, kind, alpha, beta):
             expected = reference.ctc_beam_search_decoder(probs, vocabulary, beam_size, ext_scoring_func=ref_scorer)
             actual = decoders.ctc_beam_search_decoder(probs, vocabulary, beam_size, ext_scoring_func=scorer)
             assert_same_results(expected, actual)
+
+
+@pytest.mark.parametrize("kind", ["word", "char"])
+def test_end_of_sentence_changes_the_ranking(lm_files, kind):
+    """The sentence-end term is not a constant shift: on some inputs it reorders the beam."""
+    vocabulary = VOCABULARY if kind == "word" else CHAR_VOCABULARY
+    scorers = [decoders.Scorer(2.0, 0.0, lm_files[kind], vocabulary, end) for end in (False, True)]
+    rng = np.random.default_rng(3)
+    probs = [random_probs(rng) for _ in range(20)]
+    texts = [[[text for _, text in beams] for beams in decoders.ctc_beam_search_decoder_batch(
+        probs, vocabulary, 8, 1, ext_scoring_func=scorer)] for scorer in scorers]
+    assert texts[0] != texts[1]
+    assert not scorers[0].end_of_sentence and scorers[1].end_of_sentence
 
 
 def test_word_lm_restricts_prefixes_to_lm_words(lm_files):
