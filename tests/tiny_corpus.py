@@ -1,13 +1,13 @@
 """A tiny real corpus for the training tests: espeak-ng speech at 16 kHz, manifests, vocabulary, mean/std."""
 from __future__ import annotations
 
-import json
 import os
 import string
 import subprocess
 
 from data_utils.audio import AudioSegment
 from data_utils.featurizer.audio_featurizer import AudioFeaturizer
+from data_utils.manifest import write_manifest
 from data_utils.normalizer import FeatureNormalizer
 
 SENTENCES = [
@@ -17,9 +17,8 @@ SENTENCES = [
 
 
 def write_manifest_lines(path: str, entries: list[dict]) -> str:
-    with open(path, "w", encoding="utf-8") as handle:
-        for entry in entries:
-            handle.write(json.dumps(entry) + "\n")
+    """``write_manifest`` that returns the path, for one-line test fixtures."""
+    write_manifest(path, entries)
     return path
 
 
