@@ -176,6 +176,7 @@ class BeamSearch {
   int32_t make_node(const Candidate &candidate);
   void release(int32_t node);
   float select(std::vector<int32_t> *prefixes);
+  double end_log_prob(int32_t p, double *last_word) const;
   void score_endings(const std::vector<int32_t> &prefixes);
   double sentence_log_prob(int32_t p, const std::vector<int> &labels) const;
   BeamResults results(std::vector<int32_t> &prefixes) const;
@@ -513,29 +514,39 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
   return results(prefixes);
 }
 
-// Word LMs: score each prefix's last word, which no space has completed yet (-1000 if it is not an LM word), as
-// DS2 does. With the scorer's end_of_sentence, every LM then adds alpha * log10 P(</s> | the prefix's last words).
-void BeamSearch::score_endings(const std::vector<int32_t> &prefixes) {
+// log10 P(</s> | prefix p's last words), -1000 when an OOV token is in that window. For a word LM whose last word no
+// space has completed yet, *last_word gets that word's log10 prob first (-1000 if it is not an LM word); else 0.
+double BeamSearch::end_log_prob(int32_t p, double *last_word) const {
+  const Node &node = nodes_[p];
   lm::ngram::State word_state, end_state;
+  const lm::ngram::State *last = &states_[p];  // the LM state after the prefix's last scored token
+  *last_word = 0.0;
+  if (char_lm_ && node.oov_distance < max_order_ - 1) return kOovScore;
+  if (word_lm_ && p != 0 && node.character != space_id_) {
+    const int64_t word = scorer_->dict_word(node.dict.state);
+    if (word < 0) {
+      *last_word = kOovScore;
+      return kOovScore;
+    }
+    *last_word = scorer_->base_score(states_[node.context], static_cast<lm::WordIndex>(word), &word_state);
+    last = &word_state;
+  }
+  return scorer_->base_score(*last, scorer_->end_word(), &end_state);
+}
+
+// Word LMs: score each prefix's last word, which no space has completed yet, as DS2 does. With the scorer's
+// end_of_sentence, every LM then adds alpha * log10 P(</s> | the prefix's last words).
+void BeamSearch::score_endings(const std::vector<int32_t> &prefixes) {
   for (int32_t p : prefixes) {
     Node &node = nodes_[p];
-    const lm::ngram::State *last = &states_[p];  // the LM state after the prefix's last scored token
-    bool oov_end = char_lm_ && node.oov_distance < max_order_ - 1;  // an OOV token in the </s> window
+    double last_word;
+    const double end_logp = end_log_prob(p, &last_word);
     if (word_lm_ && p != 0 && node.character != space_id_) {
-      const int64_t word = scorer_->dict_word(node.dict.state);
-      double logp = kOovScore;
-      if (word >= 0) {
-        logp = scorer_->base_score(states_[node.context], static_cast<lm::WordIndex>(word), &word_state);
-        last = &word_state;
-      }
-      oov_end = word < 0;
-      float score = static_cast<float>(logp * alpha_);
+      float score = static_cast<float>(last_word * alpha_);
       score = static_cast<float>(score + beta_);
       node.score += score;
     }
-    if (!scorer_->end_of_sentence) continue;
-    const double end_logp = oov_end ? kOovScore : scorer_->base_score(*last, scorer_->end_word(), &end_state);
-    node.score += static_cast<float>(end_logp * alpha_);
+    if (scorer_->end_of_sentence) node.score += static_cast<float>(end_logp * alpha_);
   }
 }
 
@@ -547,22 +558,13 @@ double BeamSearch::sentence_log_prob(int32_t p, const std::vector<int> &labels) 
   std::vector<int32_t> path;
   path.reserve(labels.size());
   for (int32_t n = p; n != 0; n = nodes_[n].parent) path.push_back(n);
-  double total = 0.0;
-  lm::ngram::State word_state, end_state;
-  const Node &last = nodes_[p];
-  if (char_lm_) {
-    for (auto it = path.rbegin(); it != path.rend(); ++it) total += nodes_[*it].lm_logp;
-    return total + (last.oov_distance < max_order_ - 1 ? kOovScore
-                                                       : scorer_->base_score(states_[p], scorer_->end_word(), &end_state));
-  }
+  double total = 0.0;  // summed from the first token on, as the string route does
   for (auto it = path.rbegin(); it != path.rend(); ++it) {
-    if (nodes_[*it].character == space_id_) total += nodes_[*it].lm_logp;
+    if (char_lm_ || nodes_[*it].character == space_id_) total += nodes_[*it].lm_logp;
   }
-  if (last.character == space_id_) return total + scorer_->base_score(states_[p], scorer_->end_word(), &end_state);
-  const int64_t word = scorer_->dict_word(last.dict.state);
-  if (word < 0) return total + 2 * kOovScore;  // the word's window and the </s> window
-  total += scorer_->base_score(states_[last.context], static_cast<lm::WordIndex>(word), &word_state);
-  return total + scorer_->base_score(word_state, scorer_->end_word(), &end_state);
+  double last_word;
+  const double end_logp = end_log_prob(p, &last_word);
+  return total + last_word + end_logp;
 }
 
 BeamResults BeamSearch::results(std::vector<int32_t> &prefixes) const {
