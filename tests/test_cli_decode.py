@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import pytest
 
+from data_utils.manifest import read_manifest
 import infer
 import test as test_cli
 from model_fixture import tiny_model  # noqa: F401  (the fixture)
@@ -109,8 +110,7 @@ def test_unreadable_audio_file(tiny_model, tmp_path, monkeypatch, capsys):  # no
 
 @pytest.mark.parametrize("value", ["True", "False"])
 def test_end_of_sentence_flag_reaches_the_scorer(tiny_model, tmp_path, value):  # noqa: F811
-    with open(tiny_model["manifest"]) as manifest:
-        (tmp_path / "text.txt").write_text("".join(json.loads(line)["text"] + "\n" for line in manifest))
+    (tmp_path / "text.txt").write_text("".join(entry["text"] + "\n" for entry in read_manifest(tiny_model["manifest"])))
     train_arpa(str(tmp_path / "text.txt"), str(tmp_path / "lm.arpa"), order=2)
     args = test_cli.parser.parse_args([f"--model_path={tiny_model['model_path']}", f"--lm_end_of_sentence={value}",
                                        f"--lang_model_path={tmp_path / 'lm.arpa'}"])
