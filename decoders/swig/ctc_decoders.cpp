@@ -176,7 +176,7 @@ class BeamSearch {
   int32_t make_node(const Candidate &candidate);
   void release(int32_t node);
   float select(std::vector<int32_t> *prefixes);
-  double end_log_prob(int32_t p, double *last_word) const;
+  double end_log_prob(int32_t p, double *last_word, bool with_end) const;
   void score_endings(const std::vector<int32_t> &prefixes);
   double sentence_log_prob(int32_t p, const std::vector<int> &labels) const;
   BeamResults results(std::vector<int32_t> &prefixes) const;
@@ -514,23 +514,25 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
   return results(prefixes);
 }
 
-// log10 P(</s> | prefix p's last words), -1000 when an OOV token is in that window. For a word LM whose last word no
-// space has completed yet, *last_word gets that word's log10 prob first (-1000 if it is not an LM word); else 0.
-double BeamSearch::end_log_prob(int32_t p, double *last_word) const {
+// For a word LM whose last word no space has completed yet, *last_word gets that word's log10 prob (-1000 if it is
+// not an LM word); else 0. With with_end, returns log10 P(</s> | prefix p's last words), -1000 when an OOV token is
+// in that window; without, 0 and no </s> lookup (DS2's ending scores the last word only).
+double BeamSearch::end_log_prob(int32_t p, double *last_word, bool with_end) const {
   const Node &node = nodes_[p];
   lm::ngram::State word_state, end_state;
   const lm::ngram::State *last = &states_[p];  // the LM state after the prefix's last scored token
   *last_word = 0.0;
-  if (char_lm_ && node.oov_distance < max_order_ - 1) return kOovScore;
   if (word_lm_ && p != 0 && node.character != space_id_) {
     const int64_t word = scorer_->dict_word(node.dict.state);
     if (word < 0) {
       *last_word = kOovScore;
-      return kOovScore;
+      return with_end ? kOovScore : 0.0;
     }
     *last_word = scorer_->base_score(states_[node.context], static_cast<lm::WordIndex>(word), &word_state);
     last = &word_state;
   }
+  if (!with_end) return 0.0;
+  if (char_lm_ && node.oov_distance < max_order_ - 1) return kOovScore;
   return scorer_->base_score(*last, scorer_->end_word(), &end_state);
 }
 
@@ -540,7 +542,7 @@ void BeamSearch::score_endings(const std::vector<int32_t> &prefixes) {
   for (int32_t p : prefixes) {
     Node &node = nodes_[p];
     double last_word;
-    const double end_logp = end_log_prob(p, &last_word);
+    const double end_logp = end_log_prob(p, &last_word, scorer_->end_of_sentence);
     if (word_lm_ && p != 0 && node.character != space_id_) {
       float score = static_cast<float>(last_word * alpha_);
       score = static_cast<float>(score + beta_);
@@ -563,7 +565,7 @@ double BeamSearch::sentence_log_prob(int32_t p, const std::vector<int> &labels) 
     if (char_lm_ || nodes_[*it].character == space_id_) total += nodes_[*it].lm_logp;
   }
   double last_word;
-  const double end_logp = end_log_prob(p, &last_word);
+  const double end_logp = end_log_prob(p, &last_word, true);
   return total + last_word + end_logp;
 }
 
