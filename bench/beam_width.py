@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from model_utils.checkpoint import explicit_flags  # noqa: E402
-from model_utils.decoding import (ErrorCounter, add_end_of_sentence_arg, add_model_args, batches,  # noqa: E402
+from model_utils.decoding import (ErrorCounter, add_beam_scoring_args, add_model_args, batches,  # noqa: E402
                                   load_model, manifest_dataset, require_beam_search)
 from utils.utility import add_arguments, print_arguments  # noqa: E402
 
@@ -39,7 +39,7 @@ add_arg("lang_model_path", str, "data/tiny/lm.klm", "KenLM language model.")
 add_arg("num_proc_bsearch", int, 2, "Threads of the batch beam-search decoder.")
 add_arg("batch_size", int, 32, "Utterances per network batch.")
 add_arg("error_rate_type", str, "wer", "Error rate to report.", choices=["wer", "cer"])
-add_end_of_sentence_arg(parser)
+add_beam_scoring_args(parser)
 add_model_args(parser)
 
 
@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
         for manifest, (probs, references) in inputs.items():
             start = time.perf_counter()
             texts = model.decode_batch_beam_search(probs, args.alpha, args.beta, width, args.cutoff_prob,
-                                                   args.cutoff_top_n, model.vocab_list, args.num_proc_bsearch)
+                                                   args.cutoff_top_n, model.vocab_list, args.num_proc_bsearch,
+                                                   args.blank_penalty)
             row["seconds"] += time.perf_counter() - start
             row["utterances"] += len(texts)
             counter = ErrorCounter(args.error_rate_type)

@@ -185,14 +185,22 @@ def ctc_greedy_decoder(probs_seq: np.ndarray, vocabulary: Sequence[str]) -> str:
 
 def ctc_beam_search_decoder(probs_seq: np.ndarray, vocabulary: Sequence[str], beam_size: int,
                             cutoff_prob: float = 1.0, cutoff_top_n: int = 40,
-                            ext_scoring_func: ReferenceScorer | None = None) -> list[tuple[float, str]]:
-    """DS2's CTC prefix beam search; returns (negated approximate CTC log prob, text), best first."""
+                            ext_scoring_func: ReferenceScorer | None = None,
+                            blank_penalty: float = 0.0) -> list[tuple[float, str]]:
+    """DS2's CTC prefix beam search; returns (negated approximate CTC log prob, text), best first.
+
+    ``blank_penalty`` scales each frame's blank probability by exp(-blank_penalty) before renormalising the frame.
+    """
     scorer, blank = ext_scoring_func, len(vocabulary)
     space_id = vocabulary.index(" ") if " " in vocabulary else -2
     root = _Prefix()
     root.score = root.b_prev = 0.0
     prefixes = [root]
     for probs in np.asarray(probs_seq, dtype=np.float64):
+        if blank_penalty:
+            probs = probs.copy()
+            probs[blank] *= math.exp(-blank_penalty)
+            probs /= probs.sum() or 1.0
         min_cutoff, beam = -math.inf, prefixes[:beam_size]
         if scorer is not None and len(beam) == beam_size:
             beam.sort(key=_order_key)

@@ -65,17 +65,20 @@ def add_decoder_args(parser: argparse.ArgumentParser, num_proc_bsearch: int = 8)
     add_arg("beta", float, 0.3, "Word-insertion bonus of beam search.")
     add_arg("cutoff_prob", float, 1.0, "Keep the most likely characters up to this cumulative probability.")
     add_arg("cutoff_top_n", int, 40, "Keep at most this many characters per frame.")
-    add_end_of_sentence_arg(parser)
+    add_beam_scoring_args(parser)
     add_arg("lang_model_path", str, "models/lm/common_crawl_00.prune01111.trie.klm",
             "KenLM language model for beam search ('' for none).")
     add_arg("error_rate_type", str, "wer", "Error rate to report.", choices=["wer", "cer"])
 
 
-def add_end_of_sentence_arg(parser: argparse.ArgumentParser) -> None:
-    """``--lm_end_of_sentence``, for every CLI that decodes with a language model."""
+def add_beam_scoring_args(parser: argparse.ArgumentParser) -> None:
+    """``--lm_end_of_sentence`` and ``--blank_penalty``, for every CLI that runs the beam search."""
     add_arguments("lm_end_of_sentence", bool, True, "Add the language model's end-of-sentence probability to each "
                   "finished beam-search hypothesis, so that it scores whole sentences (not in DS2; False decodes "
                   "as DS2).", parser)
+    add_arguments("blank_penalty", float, 0.0, "Subtracted from the blank's natural-log probability in every frame "
+                  "before beam search (the frame is then renormalised). A positive value keeps more spellings in "
+                  "the beam for the language model to choose among; 0 decodes as DS2.", parser)
 
 
 def load_model(args: argparse.Namespace, explicit: dict) -> DeepSpeech2Model:
@@ -184,7 +187,7 @@ def make_decoder(model: DeepSpeech2Model, args: argparse.Namespace) -> Decoder:
     return functools.partial(model.decode_batch_beam_search, beam_alpha=args.alpha, beam_beta=args.beta,
                              beam_size=args.beam_size, cutoff_prob=args.cutoff_prob,
                              cutoff_top_n=args.cutoff_top_n, vocab_list=model.vocab_list,
-                             num_processes=args.num_proc_bsearch)
+                             num_processes=args.num_proc_bsearch, blank_penalty=args.blank_penalty)
 
 
 def require_beam_search(lang_model_path: str | None) -> None:

@@ -196,15 +196,17 @@ class DeepSpeech2Model:
 
     def decode_batch_beam_search(self, probs_split: Sequence[np.ndarray], beam_alpha: float, beam_beta: float,
                                  beam_size: int, cutoff_prob: float, cutoff_top_n: int,
-                                 vocab_list: Sequence[str], num_processes: int) -> list[str]:
-        """Prefix beam search (with the language model from init_ext_scorer, re-weighted to alpha/beta)."""
+                                 vocab_list: Sequence[str], num_processes: int,
+                                 blank_penalty: float = 0.0) -> list[str]:
+        """Prefix beam search (with the language model from init_ext_scorer, re-weighted to alpha/beta); see
+        decoders.swig_wrapper.ctc_beam_search_decoder for ``blank_penalty``."""
         from decoders.swig_wrapper import ctc_beam_search_decoder_batch
         if self._ext_scorer is not None:
             self._ext_scorer.reset_params(beam_alpha, beam_beta)
         results = ctc_beam_search_decoder_batch(
             probs_split=list(probs_split), vocabulary=list(vocab_list), beam_size=beam_size,
             num_processes=num_processes, cutoff_prob=cutoff_prob, cutoff_top_n=cutoff_top_n,
-            ext_scoring_func=self._ext_scorer)
+            ext_scoring_func=self._ext_scorer, blank_penalty=blank_penalty)
         return [beams[0][1] if beams else "" for beams in results]
 
 

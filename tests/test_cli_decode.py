@@ -108,15 +108,28 @@ def test_unreadable_audio_file(tiny_model, tmp_path, monkeypatch, capsys):  # no
     assert str(bad) in cli_error("infer.py", flags, monkeypatch, capsys)
 
 
-@pytest.mark.parametrize("value", ["True", "False"])
-def test_end_of_sentence_flag_reaches_the_scorer(tiny_model, tmp_path, value):  # noqa: F811
+def transcript_lm(tiny_model: dict, tmp_path) -> str:
+    """A bigram ARPA LM trained on the tiny model's transcripts."""
     (tmp_path / "text.txt").write_text("".join(entry["text"] + "\n" for entry in read_manifest(tiny_model["manifest"])))
     train_arpa(str(tmp_path / "text.txt"), str(tmp_path / "lm.arpa"), order=2)
+    return str(tmp_path / "lm.arpa")
+
+
+@pytest.mark.parametrize("value", ["True", "False"])
+def test_end_of_sentence_flag_reaches_the_scorer(tiny_model, tmp_path, value):  # noqa: F811
     args = test_cli.parser.parse_args([f"--model_path={tiny_model['model_path']}", f"--lm_end_of_sentence={value}",
-                                       f"--lang_model_path={tmp_path / 'lm.arpa'}"])
+                                       f"--lang_model_path={transcript_lm(tiny_model, tmp_path)}"])
     model = decoding.load_model(args, {})
     decoding.make_decoder(model, args)
     assert model._ext_scorer.end_of_sentence is (value == "True")
+
+
+def test_blank_penalty_flag_reaches_the_beam_search(tiny_model, tmp_path):  # noqa: F811
+    flags = [f"--model_path={tiny_model['model_path']}", f"--lang_model_path={transcript_lm(tiny_model, tmp_path)}"]
+    assert test_cli.parser.parse_args(flags).blank_penalty == 0.0  # DS2's search unless asked
+    args = test_cli.parser.parse_args(flags + ["--blank_penalty=1.5"])
+    decode = decoding.make_decoder(decoding.load_model(args, {}), args)
+    assert decode.keywords["blank_penalty"] == 1.5
 
 
 def test_command_line_error_has_no_traceback(tmp_path):

@@ -21,7 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from model_utils.checkpoint import explicit_flags
-from model_utils.decoding import (add_end_of_sentence_arg, add_model_args, batches, load_model, manifest_dataset,
+from model_utils.decoding import (add_beam_scoring_args, add_model_args, batches, load_model, manifest_dataset,
                                   pipelined, require_beam_search, run_cli)
 from utils.error_rate import char_errors, word_errors
 from utils.utility import add_arguments, atomic_write, print_arguments
@@ -48,7 +48,7 @@ add_arg("lang_model_path", str, "models/lm/common_crawl_00.prune01111.trie.klm",
 add_arg("error_rate_type", str, "wer", "Error rate to minimise.", choices=["wer", "cer"])
 add_arg("table_path", str, "tune_results.csv", "CSV of the error rate at every grid point.")
 add_arg("plot_path", str, "tune_surface.png", "PNG of the error surface over (alpha, beta).")
-add_end_of_sentence_arg(parser)
+add_beam_scoring_args(parser)
 add_model_args(parser)
 
 
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> tuple[float, float, float]:
         for i, j in points:
             texts.append(model.decode_batch_beam_search(
                 probs, alphas[i], betas[j], args.beam_size, args.cutoff_prob, args.cutoff_top_n,
-                model.vocab_list, args.num_proc_bsearch))
+                model.vocab_list, args.num_proc_bsearch, args.blank_penalty))
             progress.update(len(probs))
         return texts
 

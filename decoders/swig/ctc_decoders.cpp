@@ -6,6 +6,7 @@
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <numeric>
 #include <stdexcept>
 #include <thread>
 
@@ -92,6 +93,25 @@ void check_probs(const float *probs, size_t num_frames, size_t num_classes, cons
   }
 }
 
+// The frame with its blank probability scaled by blank_scale and the frame renormalised, written to *out; a frame of
+// zeros stays as it is. Scaling every frame's blank alike changes which prefixes win, not what a probability means.
+const float *penalize_blank(const float *row, size_t num_classes, float blank_scale, std::vector<float> *out) {
+  float *dst = out->data();
+  std::copy(row, row + num_classes, dst);
+  dst[num_classes - 1] *= blank_scale;
+  const double total = std::accumulate(dst, dst + num_classes, 0.0);
+  if (total > 0.0) {
+    for (size_t j = 0; j < num_classes; ++j) dst[j] = static_cast<float>(dst[j] / total);
+  }
+  return dst;
+}
+
+void check_blank_penalty(double blank_penalty) {
+  if (!std::isfinite(blank_penalty)) {
+    throw std::invalid_argument("blank_penalty must be a finite number, got " + std::to_string(blank_penalty));
+  }
+}
+
 // Stable sort by decreasing probability: insertion sort for small vocabularies (no allocation), else std::stable_sort.
 void sort_by_prob(std::vector<std::pair<int, float>> *tokens) {
   auto &items = *tokens;
@@ -148,9 +168,10 @@ class TopTokens {
 class BeamSearch {
  public:
   BeamSearch(const std::vector<std::string> &vocabulary, size_t beam_size, double cutoff_prob, size_t cutoff_top_n,
-             const Scorer *scorer)
+             const Scorer *scorer, double blank_penalty)
       : vocabulary_(vocabulary), beam_size_(beam_size), cutoff_prob_(cutoff_prob), cutoff_top_n_(cutoff_top_n),
-        scorer_(scorer), blank_(static_cast<int>(vocabulary.size())),
+        blank_scale_(static_cast<float>(std::exp(-blank_penalty))), scorer_(scorer),
+        blank_(static_cast<int>(vocabulary.size())),
         space_id_(static_cast<int>(std::find(vocabulary.begin(), vocabulary.end(), " ") - vocabulary.begin())),
         char_lm_(scorer && scorer->is_character_based()), word_lm_(scorer && !scorer->is_character_based()),
         use_masks_(vocabulary.size() < 64),
@@ -185,6 +206,7 @@ class BeamSearch {
   const size_t beam_size_;
   const double cutoff_prob_;
   const size_t cutoff_top_n_;
+  const float blank_scale_;  // exp(-blank_penalty): 1 decodes the network's probabilities as they are
   const Scorer *scorer_;
   const int blank_;
   int space_id_;
@@ -427,9 +449,11 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
   TopTokens top;
   std::vector<float> log_prob_of(num_classes);
   const float lm_slack = scorer_ ? static_cast<float>(std::max(0.0, beta_)) : 0.0f;
+  std::vector<float> penalized(num_classes);
 
   for (size_t t = 0; t < num_frames; ++t) {
     const float *row = probs + t * num_classes;
+    if (blank_scale_ != 1.0f) row = penalize_blank(row, num_classes, blank_scale_, &penalized);
     pruned_log_probs(row, num_classes, cutoff_prob_, cutoff_top_n_, &scratch, &candidates);
     std::fill(log_prob_of.begin(), log_prob_of.end(), -kFloatInf);
     for (const auto &cand : candidates) log_prob_of[cand.first] = cand.second;
@@ -619,11 +643,13 @@ std::string ctc_greedy_decoder(size_t probs, size_t num_frames, size_t num_class
 
 BeamResults ctc_beam_search_decoder(size_t probs, size_t num_frames, size_t num_classes,
                                     const std::vector<std::string> &vocabulary, size_t beam_size,
-                                    double cutoff_prob, size_t cutoff_top_n, Scorer *ext_scorer) {
+                                    double cutoff_prob, size_t cutoff_top_n, Scorer *ext_scorer,
+                                    double blank_penalty) {
   const float *data = reinterpret_cast<const float *>(probs);
   if (beam_size == 0) throw std::invalid_argument("beam_size must be at least 1");
+  check_blank_penalty(blank_penalty);
   check_probs(data, num_frames, num_classes, vocabulary, "");
-  BeamSearch search(vocabulary, beam_size, cutoff_prob, cutoff_top_n, ext_scorer);
+  BeamSearch search(vocabulary, beam_size, cutoff_prob, cutoff_top_n, ext_scorer, blank_penalty);
   return search.decode(data, num_frames, num_classes);
 }
 
@@ -631,10 +657,11 @@ std::vector<BeamResults> ctc_beam_search_decoder_batch(const std::vector<size_t>
                                                        const std::vector<size_t> &num_frames, size_t num_classes,
                                                        const std::vector<std::string> &vocabulary, size_t beam_size,
                                                        size_t num_threads, double cutoff_prob, size_t cutoff_top_n,
-                                                       Scorer *ext_scorer) {
+                                                       Scorer *ext_scorer, double blank_penalty) {
   if (probs.size() != num_frames.size()) throw std::invalid_argument("one frame count per utterance expected");
   if (beam_size == 0) throw std::invalid_argument("beam_size must be at least 1");
   if (num_threads == 0) throw std::invalid_argument("num_processes must be at least 1");
+  check_blank_penalty(blank_penalty);
   for (size_t i = 0; i < probs.size(); ++i) {
     check_probs(reinterpret_cast<const float *>(probs[i]), num_frames[i], num_classes, vocabulary,
                 "utterance " + std::to_string(i) + ": ");
@@ -646,7 +673,7 @@ std::vector<BeamResults> ctc_beam_search_decoder_batch(const std::vector<size_t>
   auto work = [&]() {
     for (size_t i = next++; i < probs.size(); i = next++) {
       try {
-        BeamSearch search(vocabulary, beam_size, cutoff_prob, cutoff_top_n, ext_scorer);
+        BeamSearch search(vocabulary, beam_size, cutoff_prob, cutoff_top_n, ext_scorer, blank_penalty);
         results[i] = search.decode(reinterpret_cast<const float *>(probs[i]), num_frames[i], num_classes);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);

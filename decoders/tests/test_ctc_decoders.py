@@ -88,6 +88,34 @@ def test_end_of_sentence_changes_the_ranking(lm_files, kind):
     assert not scorers[0].end_of_sentence and scorers[1].end_of_sentence
 
 
+@pytest.mark.parametrize("blank_penalty", [1.5, -0.7])
+@pytest.mark.parametrize("with_lm", [False, True])
+def test_blank_penalty_matches_reference(lm_files, blank_penalty, with_lm):
+    ref_scorer = reference.ReferenceScorer(2.0, 0.3, lm_files["word"], VOCABULARY, True) if with_lm else None
+    scorer = decoders.Scorer(2.0, 0.3, lm_files["word"], VOCABULARY, True) if with_lm else None
+    rng = np.random.default_rng(13)
+    for _ in range(8):
+        probs = random_probs(rng)
+        expected = reference.ctc_beam_search_decoder(probs, VOCABULARY, 8, ext_scoring_func=ref_scorer,
+                                                     blank_penalty=blank_penalty)
+        actual = decoders.ctc_beam_search_decoder(probs, VOCABULARY, 8, ext_scoring_func=scorer,
+                                                  blank_penalty=blank_penalty)
+        assert_same_results(expected, actual)
+
+
+def test_blank_penalty_lets_a_letter_outscore_the_blank():
+    """One frame: 'a' at 0.4 loses to the blank at 0.6 until the blank is divided by e (0.22 after scaling)."""
+    probs = np.array([[0.0, 0.0, 0.4, 0.0, 0.0, 0.0, 0.6]], np.float32)
+    assert decoders.ctc_beam_search_decoder(probs, VOCABULARY, 4)[0][1] == ""
+    assert decoders.ctc_beam_search_decoder(probs, VOCABULARY, 4, blank_penalty=0.0)[0][1] == ""
+    best = decoders.ctc_beam_search_decoder(probs, VOCABULARY, 4, blank_penalty=1.0)[0]
+    assert best[1] == "a"
+    np.testing.assert_allclose(best[0], -np.log(0.4 / (0.4 + 0.6 / np.e)), rtol=1e-5)  # the renormalised frame
+    batch = decoders.ctc_beam_search_decoder_batch([probs, PROBS_1], VOCABULARY, 4, 2, blank_penalty=1.0)
+    assert batch[0][0][1] == "a"
+    assert batch[1] == decoders.ctc_beam_search_decoder(PROBS_1, VOCABULARY, 4, blank_penalty=1.0)
+
+
 def test_word_lm_restricts_prefixes_to_lm_words(lm_files):
     scorer = decoders.Scorer(1.0, 0.5, lm_files["word"], VOCABULARY)
     rng = np.random.default_rng(11)
@@ -149,5 +177,10 @@ def test_bad_search_parameters_raise():
         decoders.ctc_beam_search_decoder_batch([PROBS_1], VOCABULARY, 0, 1)
     with pytest.raises(ValueError, match="num_processes"):
         decoders.ctc_beam_search_decoder_batch([PROBS_1], VOCABULARY, 4, 0)
+    for penalty in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="blank_penalty"):
+            decoders.ctc_beam_search_decoder(PROBS_1, VOCABULARY, 4, blank_penalty=penalty)
+        with pytest.raises(ValueError, match="blank_penalty"):
+            decoders.ctc_beam_search_decoder_batch([PROBS_1], VOCABULARY, 4, 1, blank_penalty=penalty)
     with pytest.raises(ValueError, match="vocabulary is empty"):
         decoders.ctc_greedy_decoder(PROBS_1[:, :1], [])

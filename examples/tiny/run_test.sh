@@ -4,7 +4,7 @@
 # per-utterance results to logs/test.<split>.<method>.jsonl; bench/tiny_accuracy.py tabulates them.
 # ALPHA/BETA come from logs/tuned_params.sh (run_tune.sh) when it exists, else DS2's 2.5/0.3.
 # Overrides: DATA_DIR, CKPT_DIR, LOG_DIR, MODEL_PATH ($CKPT_DIR/params.avg), ALPHA, BETA,
-#   BEAM_SIZE (4000, decode_env.sh), NUM_PROC_BSEARCH (2), SPLITS ("test test-heldout"),
+#   BEAM_SIZE (4000), BLANK_PENALTY (1.5; both decode_env.sh), NUM_PROC_BSEARCH (2), SPLITS ("test test-heldout"),
 #   METHODS ("ctc_greedy ctc_beam_search"), ERROR_RATE_TYPE (wer; cer for Mandarin).
 set -e
 cd "$(dirname "$0")/../.."
@@ -17,6 +17,7 @@ for split in ${SPLITS:-test test-heldout}; do
         python test.py \
             --batch_size 32 \
             --beam_size "$BEAM_SIZE" \
+            --blank_penalty "$BLANK_PENALTY" \
             --num_proc_bsearch "${NUM_PROC_BSEARCH:-2}" \
             --alpha "${ALPHA:-2.5}" \
             --beta "${BETA:-0.3}" \

@@ -2,8 +2,8 @@
 # Tiny example, tuning: grid search of beam search's alpha (LM weight) and beta (word bonus) on the dev
 # split. Writes logs/tune.csv, logs/tune_surface.png and logs/tuned_params.sh (read by run_test.sh).
 # Overrides: DATA_DIR, CKPT_DIR, LOG_DIR (examples/tiny/logs), MODEL_PATH ($CKPT_DIR/params.avg),
-#   BEAM_SIZE (4000, decode_env.sh), NUM_ALPHAS (7), NUM_BETAS (5), ALPHA_FROM (1.0), ALPHA_TO (4.0),
-#   BETA_FROM (0.0), BETA_TO (2.4), NUM_PROC_BSEARCH (2), ERROR_RATE_TYPE (wer; cer for Mandarin).
+#   BEAM_SIZE (4000), BLANK_PENALTY (1.5; both decode_env.sh), NUM_ALPHAS (7), NUM_BETAS (5), ALPHA_FROM (1.0),
+#   ALPHA_TO (4.0), BETA_FROM (0.0), BETA_TO (2.4), NUM_PROC_BSEARCH (2), ERROR_RATE_TYPE (wer; cer for Mandarin).
 set -e
 cd "$(dirname "$0")/../.."
 
@@ -14,6 +14,7 @@ python tools/tune.py \
     --num_batches -1 \
     --batch_size 32 \
     --beam_size "$BEAM_SIZE" \
+    --blank_penalty "$BLANK_PENALTY" \
     --num_proc_bsearch "${NUM_PROC_BSEARCH:-2}" \
     --num_alphas "${NUM_ALPHAS:-7}" \
     --num_betas "${NUM_BETAS:-5}" \
