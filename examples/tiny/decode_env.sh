@@ -11,10 +11,10 @@ MODEL_PATH=${MODEL_PATH:-$CKPT_DIR/params.avg}
 # "Decoding with a beam of 4000").
 # tiny_zh sets its own (env.sh).
 BEAM_SIZE=${BEAM_SIZE:-4000}
-# The tiny model puts too much probability on the blank where it hears a sound badly, so the beam drops letters
-# and the LM cannot put them back. Dividing the blank's probability by e^1.5 (then renormalising) took the
-# session-9 model's dev WER from 14.4% to 13.5% (its dev-tuned optimum over 0-2; test 14.7% -> 14.1%, held-out
-# voices 28.1% -> 26.3%; bench/RESULTS.md, "Blank penalty"). DS2 has none (0). tiny_zh sets its own (env.sh).
+# The tiny model gives the blank the frames of sounds it hears badly, so the beam drops their letters before the
+# LM can put them back. Dividing the blank's probability by e^1.5 (then renormalising each frame) took the session-9
+# model's dev WER from 14.4% to 13.5% (the dev optimum over 0-2; test 14.7% -> 14.1%, held-out voices 28.1% ->
+# 26.3%; bench/RESULTS.md, "a blank penalty in the beam search"). DS2 has none (0). tiny_zh sets its own (env.sh).
 BLANK_PENALTY=${BLANK_PENALTY:-1.5}
 if [ -z "${ALPHA:-}" ] && [ -f "$LOG_DIR/tuned_params.sh" ]; then
     source "$LOG_DIR/tuned_params.sh"
