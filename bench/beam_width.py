@@ -3,12 +3,12 @@
 A weak acoustic model often gives the right word's spelling a low score, so the beam that DS2 sized for strong
 models (500) can drop it before the language model sees the finished word. This measures how the error rate of
 CTC beam search with the LM, and its cost, change with ``--beam_sizes``. The network's probabilities of every
-manifest are computed once; each width then decodes all of them with the same alpha, beta and LM (wall seconds of
-decoding alone, on ``--num_proc_bsearch`` threads).
+manifest are computed once; each width then decodes all of them with the same alpha, beta, blank penalty and LM
+(wall seconds of decoding alone, on ``--num_proc_bsearch`` threads).
 
     python bench/beam_width.py --model_path examples/tiny/checkpoints/params.avg \
         --manifests data/tiny/manifest.test,data/tiny/manifest.test-heldout --lang_model_path data/tiny/lm.klm \
-        --alpha 2.5 --beta 0.0 --beam_sizes 500,1000,2000,4000,8000
+        --alpha 3.0 --beta 0.0 --blank_penalty 1.5 --beam_sizes 500,1000,2000,4000,8000
 """
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from utils.error_rate import char_errors
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAINED_CER_BOUND = 0.5
 NUM_ALPHAS, NUM_BETAS, NUM_SAMPLES = 2, 2, 1
+BLANK_PENALTY = "1.0"  # not decode_env.sh's 1.5, so the bench test below sees whether the stages read it
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,8 @@ def run(tmp_path_factory):
     env = dict(os.environ, **dirs, OMP_NUM_THREADS="1", HOURS="0.012", NUM_WORKERS="2", NUM_SAMPLES="50",
                NUM_PASSES="20", BATCH_SIZE="4", NUM_CONV_LAYERS="1", NUM_RNN_LAYERS="1", RNN_SIZE="128",
                LEARNING_RATE="5e-3", LR_DECAY="1.0", NUM_PROC_DATA="0", NUM_THREADS="1", TEST_OFF="True",
-               NUM_ALPHAS=str(NUM_ALPHAS), NUM_BETAS=str(NUM_BETAS), BEAM_SIZE="10", SPLITS="train")
+               NUM_ALPHAS=str(NUM_ALPHAS), NUM_BETAS=str(NUM_BETAS), BEAM_SIZE="10", SPLITS="train",
+               BLANK_PENALTY=BLANK_PENALTY)
     outputs = {}
     for stage in ("run_data", "run_lm", "run_train", "run_tune", "run_test", "run_infer"):
         # NUM_SAMPLES: mean/std utterances for run_data.sh, utterances to transcribe for run_infer.sh
@@ -101,7 +103,7 @@ def test_infer_prints_targets_hypotheses_and_a_file_transcript(run):
 
 
 def test_beam_width_bench_agrees_with_run_test(run, capsys):
-    """bench/beam_width.py at run_test.sh's beam and tuned alpha/beta gives run_test.sh's beam-search WER."""
+    """bench/beam_width.py at run_test.sh's beam, blank penalty and tuned alpha/beta gives run_test.sh's WER."""
     import bench.beam_width
 
     with open(os.path.join(run["LOG_DIR"], "tuned_params.sh"), encoding="utf-8") as handle:
@@ -110,7 +112,8 @@ def test_beam_width_bench_agrees_with_run_test(run, capsys):
     rows = bench.beam_width.main([
         f"--model_path={os.path.join(run['CKPT_DIR'], 'params.avg')}", f"--manifests={manifest}",
         f"--lang_model_path={os.path.join(run['DATA_DIR'], 'lm.klm')}", f"--alpha={tuned['ALPHA']}",
-        f"--beta={tuned['BETA']}", "--beam_sizes=1,10", "--use_gpu=False", "--num_proc_data=0"])
+        f"--beta={tuned['BETA']}", f"--blank_penalty={BLANK_PENALTY}", "--beam_sizes=1,10", "--use_gpu=False",
+        "--num_proc_data=0"])
     assert [row["beam_size"] for row in rows] == [1, 10]
     results = read_jsonl(os.path.join(run["LOG_DIR"], "test.train.ctc_beam_search.jsonl"))
     expected = sum(r["errors"] for r in results) / sum(r["words"] for r in results)
