@@ -66,7 +66,8 @@ def ctc_beam_search_decoder(probs_seq, vocabulary: Sequence[str], beam_size: int
 
     As in DS2, score is the negated approximate CTC log probability (LM and insertion bonus removed).
     ``blank_penalty`` is subtracted from the blank's natural-log probability in every frame, which is then
-    renormalised (0: DS2's search). A positive penalty keeps more spellings in the beam for the LM to choose among.
+    renormalised (0: DS2's search; at most 50 either way). A positive penalty keeps more spellings in the beam for
+    the LM to choose among.
     """
     _check_beam(beam_size)
     vocabulary = _vocabulary(vocabulary)

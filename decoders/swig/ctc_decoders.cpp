@@ -106,9 +106,10 @@ const float *penalize_blank(const float *row, size_t num_classes, float blank_sc
   return dst;
 }
 
+// |blank_penalty| <= 50 keeps exp(-blank_penalty) times a probability inside float's range.
 void check_blank_penalty(double blank_penalty) {
-  if (!std::isfinite(blank_penalty)) {
-    throw std::invalid_argument("blank_penalty must be a finite number, got " + std::to_string(blank_penalty));
+  if (!(std::fabs(blank_penalty) <= 50.0)) {
+    throw std::invalid_argument("blank_penalty must lie between -50 and 50, got " + std::to_string(blank_penalty));
   }
 }
 

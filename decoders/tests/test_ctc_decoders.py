@@ -177,7 +177,7 @@ def test_bad_search_parameters_raise():
         decoders.ctc_beam_search_decoder_batch([PROBS_1], VOCABULARY, 0, 1)
     with pytest.raises(ValueError, match="num_processes"):
         decoders.ctc_beam_search_decoder_batch([PROBS_1], VOCABULARY, 4, 0)
-    for penalty in (float("nan"), float("inf")):
+    for penalty in (float("nan"), float("inf"), -50.5):
         with pytest.raises(ValueError, match="blank_penalty"):
             decoders.ctc_beam_search_decoder(PROBS_1, VOCABULARY, 4, blank_penalty=penalty)
         with pytest.raises(ValueError, match="blank_penalty"):
