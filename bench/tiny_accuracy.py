@@ -4,6 +4,8 @@ Reads the per-utterance results that examples/tiny/run_test.sh (test.py --output
 bench/pocketsphinx_baseline.py write as ``<results_dir>/test.<split>.<method>.jsonl``; the voice
 family (espeak, flite, piper, hibari, mbrola, festival) is the engine part of the manifest's ``speaker`` field.
 A split whose voices all come from one family (the held-out Festival voices) is broken down by voice instead.
+Under the table, for each split with both, beam search's WER minus PocketSphinx's on the same utterances, with a
+95% interval from a paired bootstrap (utterances resampled with replacement, both systems on each resample).
 
     python bench/tiny_accuracy.py --results_dir examples/tiny/logs --data_dir data/tiny
 """
@@ -17,6 +19,8 @@ import json
 import os
 import sys
 
+import numpy as np
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from data_utils.manifest import read_manifest  # noqa: E402
@@ -24,6 +28,7 @@ from utils.error_rate import char_errors, word_errors  # noqa: E402
 from utils.utility import add_arguments  # noqa: E402
 
 METHOD_ORDER = ("ctc_greedy", "ctc_beam_search", "pocketsphinx")
+BOOTSTRAP_RESAMPLES = 2000
 
 
 def voice_families(data_dir: str, split: str) -> dict[str, str]:
@@ -41,24 +46,65 @@ def voice_families(data_dir: str, split: str) -> dict[str, str]:
     return families
 
 
-def score(results_path: str, families: dict[str, str]) -> dict:
-    """Corpus WER and CER of one results file, and WER per voice family."""
-    totals = collections.Counter()
-    per_family: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+def read_results(results_path: str) -> list[dict]:
+    """The records of a results file, each with its ``word_errors``/``words``/``char_errors``/``chars`` counted."""
+    records = []
     with open(results_path, encoding="utf-8") as handle:
         for line_no, line in enumerate(handle, start=1):
             try:
                 record = json.loads(line)
                 target, hypothesis = record["target"], record["hypothesis"]
+                audio = record["audio_filepath"]
             except (json.JSONDecodeError, KeyError, TypeError) as err:
                 raise ValueError(f"{results_path}:{line_no}: not a test.py result line ({err})") from None
             word_err, words = word_errors(target, hypothesis)
             char_err, chars = char_errors(target, hypothesis)
-            totals.update(utterances=1, word_errors=word_err, words=words, char_errors=char_err, chars=chars)
-            per_family[families.get(record["audio_filepath"], "?")].update(word_errors=word_err, words=words)
+            records.append({"audio_filepath": audio, "word_errors": word_err, "words": words,
+                            "char_errors": char_err, "chars": chars})
+    return records
+
+
+def score(results_path: str, families: dict[str, str]) -> dict:
+    """Corpus WER and CER of one results file, and WER per voice family."""
+    totals = collections.Counter()
+    per_family: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for record in read_results(results_path):
+        totals.update(utterances=1, **{key: record[key] for key in ("word_errors", "words", "char_errors", "chars")})
+        per_family[families.get(record["audio_filepath"], "?")].update(word_errors=record["word_errors"],
+                                                                      words=record["words"])
     return {"utterances": totals["utterances"], "wer": totals["word_errors"] / max(totals["words"], 1),
             "cer": totals["char_errors"] / max(totals["chars"], 1),
             "family_wer": {family: c["word_errors"] / max(c["words"], 1) for family, c in sorted(per_family.items())}}
+
+
+def paired_bootstrap(ours_path: str, theirs_path: str, resamples: int = BOOTSTRAP_RESAMPLES,
+                     seed: int = 0) -> tuple[float, float, float, int]:
+    """WER of ``ours`` minus ``theirs`` in points on their common utterances, its 95% bootstrap interval, and the
+    number of utterances; each resample draws utterances with replacement and scores both systems on it."""
+    ours = {r["audio_filepath"]: r for r in read_results(ours_path)}
+    theirs = {r["audio_filepath"]: r for r in read_results(theirs_path)}
+    common = sorted(set(ours) & set(theirs))
+    if not common:
+        raise ValueError(f"{ours_path} and {theirs_path} share no utterance")
+    diff = np.array([ours[a]["word_errors"] - theirs[a]["word_errors"] for a in common])
+    words = np.array([max(ours[a]["words"], 1) for a in common])
+    draws = np.random.default_rng(seed).integers(0, len(common), size=(resamples, len(common)))
+    rates = 100 * diff[draws].sum(axis=1) / words[draws].sum(axis=1)
+    low, high = np.percentile(rates, [2.5, 97.5])
+    return 100 * diff.sum() / words.sum(), float(low), float(high), len(common)
+
+
+def comparisons(results_dir: str) -> list[str]:
+    """One line per split that has beam-search and PocketSphinx results: the paired WER difference."""
+    lines = []
+    for ours in sorted(glob.glob(os.path.join(results_dir, "test.*.ctc_beam_search.jsonl"))):
+        theirs = ours.replace(".ctc_beam_search.jsonl", ".pocketsphinx.jsonl")
+        if os.path.isfile(theirs):
+            split = os.path.basename(ours)[len("test."):-len(".ctc_beam_search.jsonl")]
+            diff, low, high, count = paired_bootstrap(ours, theirs)
+            lines.append(f"{split}: ctc_beam_search minus pocketsphinx WER {diff:+.1f} points, 95% interval "
+                         f"[{low:+.1f}, {high:+.1f}] (paired bootstrap, {count} utterances, {BOOTSTRAP_RESAMPLES} resamples)")
+    return lines
 
 
 def table(results_dir: str, data_dir: str) -> str:
@@ -87,6 +133,8 @@ def main() -> None:
     add_arg("data_dir", str, "data/tiny", "Folder of the manifests (for the voice families).")
     args = parser.parse_args()
     print(table(args.results_dir, args.data_dir))
+    for line in comparisons(args.results_dir):
+        print(line)
 
 
 if __name__ == "__main__":

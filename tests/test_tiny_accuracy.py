@@ -1,7 +1,7 @@
 """bench/tiny_accuracy.py: error rates per split, decoder and voice family (or voice) from result files."""
 import pytest
 
-from bench.tiny_accuracy import table, voice_families
+from bench.tiny_accuracy import comparisons, paired_bootstrap, table, voice_families
 from data_utils.manifest import write_manifest
 
 
@@ -52,3 +52,20 @@ def test_bad_result_line_names_file_and_line(results):
         handle.write("{not json\n")
     with pytest.raises(ValueError, match=r"test\.test\.ctc_greedy\.jsonl:4"):
         table(str(logs), str(data))
+
+
+def test_paired_bootstrap_against_pocketsphinx(results):
+    data, logs = results
+    ours = logs / "test.test-heldout.ctc_beam_search.jsonl"
+    # PocketSphinx: d 1 of 3 words wrong, e 1 of 1 -> beam search is 1 error better over 4 words (-25 points)
+    theirs = logs / "test.test-heldout.pocketsphinx.jsonl"
+    write_manifest(theirs, [
+        {"audio_filepath": str(data / "d.wav"), "target": "one two three", "hypothesis": "one two tree"},
+        {"audio_filepath": str(data / "e.wav"), "target": "four", "hypothesis": "fore"}])
+    diff, low, high, count = paired_bootstrap(str(ours), str(theirs))
+    assert count == 2 and diff == pytest.approx(-25.0)
+    # a resample of d alone gives -1/3, of e alone 0: no resample can favour PocketSphinx
+    assert -100 / 3 - 1e-9 <= low <= diff <= high <= 0.0
+    assert paired_bootstrap(str(ours), str(ours))[:3] == (0.0, 0.0, 0.0)
+    lines = comparisons(str(logs))
+    assert len(lines) == 1 and lines[0].startswith("test-heldout: ctc_beam_search minus pocketsphinx WER -25.0 points")
