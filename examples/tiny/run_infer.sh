@@ -8,8 +8,7 @@ cd "$(dirname "$0")/../.."
 
 source examples/tiny/decode_env.sh
 DECODER=(--decoding_method ctc_beam_search --beam_size "$BEAM_SIZE" --blank_penalty "$BLANK_PENALTY"
-         --num_proc_bsearch 2
-         --alpha "${ALPHA:-2.5}" --beta "${BETA:-0.3}" --lang_model_path "$DATA_DIR/lm.klm"
+         --num_proc_bsearch 2 --alpha "${ALPHA:-2.5}" --beta "${BETA:-0.3}" --lang_model_path "$DATA_DIR/lm.klm"
          --model_path "$MODEL_PATH" --use_gpu "${USE_GPU:-False}"
          --error_rate_type "${ERROR_RATE_TYPE:-wer}")
 
