@@ -103,7 +103,8 @@ def comparisons(results_dir: str) -> list[str]:
             split = os.path.basename(ours)[len("test."):-len(".ctc_beam_search.jsonl")]
             diff, low, high, count = paired_bootstrap(ours, theirs)
             lines.append(f"{split}: ctc_beam_search minus pocketsphinx WER {diff:+.1f} points, 95% interval "
-                         f"[{low:+.1f}, {high:+.1f}] (paired bootstrap, {count} utterances, {BOOTSTRAP_RESAMPLES} resamples)")
+                         f"[{low:+.1f}, {high:+.1f}] (paired bootstrap, {count} utterances, "
+                         f"{BOOTSTRAP_RESAMPLES} resamples)")
     return lines
 
 
