@@ -33,15 +33,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.audio_file is None:
         print_arguments(args)
     model = load_model(args, explicit_flags(parser, argv))
-    decode = make_decoder(model, args)
+    decoder = make_decoder(model, args)
     if args.audio_file is not None:
-        recognizer = Recognizer(model, args.mean_std_path, decode)
+        recognizer = Recognizer(model, args.mean_std_path, decoder)
         print(recognizer.recognize(AudioSegment.from_file(args.audio_file), args.audio_file))
         return
     dataset = manifest_dataset(model, args, args.infer_manifest)
     counter = ErrorCounter(args.error_rate_type)
     for batch, texts in pipelined(model, batches(dataset, args.num_samples, args.num_proc_data, args.num_samples),
-                                  decode):
+                                  decoder.decode_batch):
         for index, hypothesis in zip(batch["indices"], texts):
             target = dataset.entries[int(index)]["text"]
             counter.add(target, hypothesis)

@@ -35,13 +35,13 @@ def main(argv: list[str] | None = None) -> float:
     args = parser.parse_args(argv)
     print_arguments(args)
     model = load_model(args, explicit_flags(parser, argv))
-    decode = make_decoder(model, args)
+    decoder = make_decoder(model, args)
     dataset = manifest_dataset(model, args, args.test_manifest)
     counter = ErrorCounter(args.error_rate_type)
     results: dict[int, dict] = {}
     unit = "words" if args.error_rate_type == "wer" else "chars"
     progress = tqdm(total=len(dataset), desc="test", unit="utt")
-    for batch, texts in pipelined(model, batches(dataset, args.batch_size, args.num_proc_data), decode):
+    for batch, texts in pipelined(model, batches(dataset, args.batch_size, args.num_proc_data), decoder.decode_batch):
         for index, hypothesis in zip(batch["indices"], texts):
             entry = dataset.entries[int(index)]
             errors, length = counter.add(entry["text"], hypothesis)

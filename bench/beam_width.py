@@ -23,23 +23,19 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from model_utils.checkpoint import explicit_flags  # noqa: E402
-from model_utils.decoding import (ErrorCounter, add_beam_scoring_args, add_model_args, batches,  # noqa: E402
-                                  load_model, manifest_dataset, require_beam_search)
+from model_utils.ctc_decoder import BEAM_SEARCH, CTCDecoder, DecodingOptions, add_decoding_args  # noqa: E402
+from model_utils.decoding import (ErrorCounter, add_error_rate_arg, add_model_args, batches,  # noqa: E402
+                                  load_model, manifest_dataset)
 from utils.utility import add_arguments, print_arguments  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 add_arg = functools.partial(add_arguments, argparser=parser)
 add_arg("manifests", str, "data/tiny/manifest.test,data/tiny/manifest.test-heldout", "Comma-separated manifests.")
 add_arg("beam_sizes", str, "500,1000,2000,4000,8000", "Comma-separated beam widths.")
-add_arg("alpha", float, 2.5, "Language-model weight.")
-add_arg("beta", float, 0.3, "Word-insertion bonus.")
-add_arg("cutoff_prob", float, 1.0, "Keep the most likely characters up to this cumulative probability.")
-add_arg("cutoff_top_n", int, 40, "Keep at most this many characters per frame.")
-add_arg("lang_model_path", str, "data/tiny/lm.klm", "KenLM language model.")
-add_arg("num_proc_bsearch", int, 2, "Threads of the batch beam-search decoder.")
 add_arg("batch_size", int, 32, "Utterances per network batch.")
-add_arg("error_rate_type", str, "wer", "Error rate to report.", choices=["wer", "cer"])
-add_beam_scoring_args(parser)
+add_decoding_args(parser, exclude=("decoding_method", "beam_size"), lang_model_path="data/tiny/lm.klm",
+                  num_proc_bsearch=2)
+add_error_rate_arg(parser)
 add_model_args(parser)
 
 
@@ -58,20 +54,18 @@ def main(argv: list[str] | None = None) -> list[dict]:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     print_arguments(args)
-    require_beam_search(args.lang_model_path)
     widths = [int(width) for width in args.beam_sizes.split(",")]
     manifests = args.manifests.split(",")
     model = load_model(args, explicit_flags(parser, argv))
-    model.init_ext_scorer(args.alpha, args.beta, args.lang_model_path, model.vocab_list, args.lm_end_of_sentence)
+    decoder = CTCDecoder(model.vocab_list, DecodingOptions.from_args(args, decoding_method=BEAM_SEARCH,
+                                                                      beam_size=widths[0]))
     inputs = {manifest: manifest_probs(model, args, manifest) for manifest in manifests}
     rows = []
     for width in widths:
         row = {"beam_size": width, "seconds": 0.0, "utterances": 0}
         for manifest, (probs, references) in inputs.items():
             start = time.perf_counter()
-            texts = model.decode_batch_beam_search(probs, args.alpha, args.beta, width, args.cutoff_prob,
-                                                   args.cutoff_top_n, model.vocab_list, args.num_proc_bsearch,
-                                                   args.blank_penalty)
+            texts = decoder.with_options(beam_size=width).decode_batch(probs)
             row["seconds"] += time.perf_counter() - start
             row["utterances"] += len(texts)
             counter = ErrorCounter(args.error_rate_type)

@@ -1,5 +1,5 @@
-"""What infer.py, test.py and tools/tune.py share: their flags, loading the model, batching a
-manifest, and running the network and the CTC decoder side by side.
+"""What infer.py, test.py and tools/tune.py share: their model flags, loading the model, batching a
+manifest, and running the network and the CTC decoder (model_utils.ctc_decoder) side by side.
 
 The network runs batched in the calling thread; each batch's probabilities go to a one-thread
 executor that runs the decoder (whose batch call fans out over ``--num_proc_bsearch`` threads of
@@ -13,7 +13,7 @@ import functools
 import json
 import os
 import sys
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import paddle
@@ -24,16 +24,14 @@ from data_utils.data import BadUtteranceError, SpeechBatchSampler, SpeechDataset
 from data_utils.featurizer.text_featurizer import load_vocabulary
 from data_utils.manifest import ManifestError
 from model_utils.checkpoint import CONFIG_FILE, MEAN_STD_FILE, MODEL_FILE, VOCAB_FILE, CheckpointError
+from model_utils.ctc_decoder import CTCDecoder, DecodingOptions, add_decoding_args
 from model_utils.inference import ExportedNetwork
 from model_utils.model import DeepSpeech2Model, check_flags
 from utils.error_rate import char_errors, word_errors
 from utils.utility import add_arguments
 
-DECODING_METHODS = ("ctc_beam_search", "ctc_greedy")
 # The errors a CLI reports as one line (they name the file and line) instead of a traceback.
 INPUT_ERRORS = (CheckpointError, ManifestError, BadUtteranceError, AudioError, OSError, ValueError)
-
-Decoder = Callable[[Sequence[np.ndarray]], list[str]]
 
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:
@@ -55,30 +53,16 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
     add_arg("num_proc_data", int, 1, "Worker processes loading and featurising audio (0: in this process).")
 
 
-def add_decoder_args(parser: argparse.ArgumentParser, num_proc_bsearch: int = 8) -> None:
-    """DS2's decoding flags and defaults."""
-    add_arg = functools.partial(add_arguments, argparser=parser)
-    add_arg("decoding_method", str, "ctc_beam_search", "Decoding method.", choices=DECODING_METHODS)
-    add_arg("beam_size", int, 500, "Beam search width.")
-    add_arg("num_proc_bsearch", int, num_proc_bsearch, "Threads of the batch beam-search decoder.")
-    add_arg("alpha", float, 2.5, "Language-model weight of beam search.")
-    add_arg("beta", float, 0.3, "Word-insertion bonus of beam search.")
-    add_arg("cutoff_prob", float, 1.0, "Keep the most likely characters up to this cumulative probability.")
-    add_arg("cutoff_top_n", int, 40, "Keep at most this many characters per frame.")
-    add_beam_scoring_args(parser)
-    add_arg("lang_model_path", str, "models/lm/common_crawl_00.prune01111.trie.klm",
-            "KenLM language model for beam search ('' for none).")
-    add_arg("error_rate_type", str, "wer", "Error rate to report.", choices=["wer", "cer"])
+def add_decoder_args(parser: argparse.ArgumentParser, **defaults: Any) -> None:
+    """DS2's decoding flags (one per DecodingOptions field; ``defaults`` override some) and ``--error_rate_type``."""
+    add_decoding_args(parser, **defaults)
+    add_error_rate_arg(parser)
 
 
-def add_beam_scoring_args(parser: argparse.ArgumentParser) -> None:
-    """``--lm_end_of_sentence`` and ``--blank_penalty``, for every CLI that runs the beam search."""
-    add_arguments("lm_end_of_sentence", bool, True, "Add the language model's end-of-sentence probability to each "
-                  "finished beam-search hypothesis, so that it scores whole sentences (not in DS2; False decodes "
-                  "as DS2).", parser)
-    add_arguments("blank_penalty", float, 0.0, "Subtracted from the blank's natural-log probability in every frame "
-                  "before beam search (the frame is then renormalised). A positive value keeps more spellings in "
-                  "the beam for the language model to choose among; 0 decodes as DS2.", parser)
+def add_error_rate_arg(parser: argparse.ArgumentParser) -> None:
+    """``--error_rate_type``: the error rate a CLI reports (tools/tune.py: minimises)."""
+    add_arguments("error_rate_type", str, "wer", "Error rate: word (wer) or character (cer).", parser,
+                  choices=["wer", "cer"])
 
 
 def load_model(args: argparse.Namespace, explicit: dict) -> DeepSpeech2Model:
@@ -134,16 +118,19 @@ class ExportedModel(DeepSpeech2Model):
         self.vocab_path = paths[VOCAB_FILE]
         self.mean_std_path = paths[MEAN_STD_FILE] if os.path.isfile(paths[MEAN_STD_FILE]) else None
 
-    def infer_batch_probs(self, features, feature_lengths) -> list[np.ndarray]:
+    def forward_probs(self, features, feature_lengths) -> list[np.ndarray]:
         logits, out_len = self.runner(features, feature_lengths)
         probs = scipy.special.softmax(logits.astype(np.float32), axis=-1)
         return [probs[i, :length] for i, length in enumerate(out_len)]
 
 
 def manifest_dataset(model: DeepSpeech2Model, args: argparse.Namespace, manifest_path: str) -> SpeechDataset:
-    """Every utterance of a manifest, without augmentation; any unusable one is a BadUtteranceError."""
+    """Every utterance of a manifest, without augmentation; any unusable one is a BadUtteranceError.
+
+    Utterances shorter than the network's receptive field are kept: the model pads them (pad_short_utterances).
+    """
     dataset = SpeechDataset(manifest_path, args.vocab_path, args.mean_std_path, model.config["feature"],
-                            min_frames=model.receptive_field, skip_bad=False)
+                            skip_bad=False)
     if len(dataset) == 0:
         raise ManifestError(f"{manifest_path}: no utterances")
     return dataset
@@ -178,27 +165,9 @@ def pipelined(model: DeepSpeech2Model, batches: Iterable[dict],
             yield pending[0], pending[1].result()
 
 
-def make_decoder(model: DeepSpeech2Model, args: argparse.Namespace) -> Decoder:
-    """``probs_split -> texts`` for ``args.decoding_method``; beam search loads the language model once."""
-    if args.decoding_method == "ctc_greedy":
-        return functools.partial(model.decode_batch_greedy, vocab_list=model.vocab_list)
-    require_beam_search(args.lang_model_path)
-    model.init_ext_scorer(args.alpha, args.beta, args.lang_model_path, model.vocab_list, args.lm_end_of_sentence)
-    return functools.partial(model.decode_batch_beam_search, beam_alpha=args.alpha, beam_beta=args.beta,
-                             beam_size=args.beam_size, cutoff_prob=args.cutoff_prob,
-                             cutoff_top_n=args.cutoff_top_n, vocab_list=model.vocab_list,
-                             num_processes=args.num_proc_bsearch, blank_penalty=args.blank_penalty)
-
-
-def require_beam_search(lang_model_path: str | None) -> None:
-    """Fail early, with the fix, when the C++ decoder is not built or the language model is missing."""
-    try:
-        import decoders.swig_wrapper  # noqa: F401
-    except ImportError as err:
-        raise RuntimeError(f"the CTC beam-search decoder is not built ({err}); run `bash decoders/build.sh` "
-                           "or use --decoding_method ctc_greedy") from None
-    if lang_model_path and not os.path.isfile(lang_model_path):
-        raise FileNotFoundError(f"{lang_model_path}: no such language model (--lang_model_path; '' for none)")
+def make_decoder(model: DeepSpeech2Model, args: argparse.Namespace) -> CTCDecoder:
+    """The decoder of the parsed decoding flags for ``model``'s vocabulary (beam search loads the LM now)."""
+    return CTCDecoder(model.vocab_list, DecodingOptions.from_args(args))
 
 
 class ErrorCounter:

@@ -1,24 +1,22 @@
-"""DeepSpeech2Model: the network with its vocabulary and settings; CTC loss, inference, decoding, evaluation.
+"""DeepSpeech2Model: the network with its vocabulary and settings; CTC loss, inference, evaluation.
 
 This is what train.py, infer.py, test.py, tune.py and the server share:
 
     model = DeepSpeech2Model.from_checkpoint("checkpoints/libri/params.latest")
     probs = model.infer_batch_probs(batch["features"], batch["feature_lengths"])   # list of [T_i, V+1]
-    texts = model.decode_batch_greedy(probs, model.vocab_list)
-    model.init_ext_scorer(alpha, beta, "lm.klm", model.vocab_list)
-    texts = model.decode_batch_beam_search(probs, alpha, beta, beam_size, cutoff_prob, cutoff_top_n,
-                                           model.vocab_list, num_processes)
+    texts = CTCDecoder(model.vocab_list, options).decode_batch(probs)   # model_utils.ctc_decoder
+
+The decoder, not the model, owns the language model. Utterances shorter than the network's receptive field are
+padded up to it (``pad_short_utterances``), so a beep or one short word is transcribed, not refused.
 
 The CTC blank is the last class (index ``len(vocab_list)``). The loss is warp-ctc's negative log
 likelihood averaged over the batch, with gradients normalised by each utterance's length (DS2's norm_by_times).
 """
 from __future__ import annotations
 
-import functools
 import inspect
-import logging
 import math
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 import paddle
@@ -27,10 +25,9 @@ import paddle.nn.functional as F
 from data_utils.featurizer.audio_featurizer import AudioFeaturizer
 from data_utils.featurizer.text_featurizer import load_vocabulary
 from model_utils.checkpoint import CheckpointError, load_checkpoint
+from model_utils.ctc_decoder import greedy_decode_batch
 from model_utils.network import DeepSpeech2
 from utils.error_rate import char_errors, word_errors
-
-logger = logging.getLogger(__name__)
 
 # CLI flag -> (config section, key): the settings a checkpoint fixes.
 CONFIG_FLAGS = {
@@ -66,7 +63,8 @@ def check_flags(config: dict, flags: dict, where: str) -> None:
             if saved != value:
                 conflicts.append(f"--{flag}={value} but the checkpoint has {saved}")
     if conflicts:
-        raise CheckpointError(f"{where}: " + "; ".join(conflicts) + " (leave the flag out to use the checkpoint's value)")
+        raise CheckpointError(f"{where}: " + "; ".join(conflicts)
+                              + " (leave the flag out to use the checkpoint's value)")
 
 
 class DeepSpeech2Model:
@@ -80,7 +78,6 @@ class DeepSpeech2Model:
                        "network": dict(config["network"]), "feature": dict(feature)}
         self.network = DeepSpeech2(feat_size, len(self.vocab_list), **self.config["network"])
         self.config["network"]["time_stride"] = self.network.time_stride
-        self._ext_scorer = None
         self.vocab_path: str | None = None  # the checkpoint's copies, set by from_checkpoint
         self.mean_std_path: str | None = None
 
@@ -132,9 +129,16 @@ class DeepSpeech2Model:
                           reduction="none", norm_by_times=True, zero_infinity=True)
         return loss.mean()
 
-    @paddle.no_grad()
     def infer_batch_probs(self, features, feature_lengths) -> list[np.ndarray]:
-        """Softmax probabilities per utterance: float32 [T_i, vocab_size + 1], padding removed."""
+        """Softmax probabilities per utterance: float32 [T_i, vocab_size + 1], padding removed.
+
+        Utterances shorter than the receptive field are first padded up to it (``pad_short_utterances``).
+        """
+        return self.forward_probs(*pad_short_utterances(features, feature_lengths, self.receptive_field))
+
+    @paddle.no_grad()
+    def forward_probs(self, features, feature_lengths) -> list[np.ndarray]:
+        """``infer_batch_probs`` without the padding: the network's forward pass and softmax."""
         was_training = self.network.training
         self.network.eval()
         try:
@@ -162,7 +166,7 @@ class DeepSpeech2Model:
                 totals["loss"] += float(self.compute_loss(batch)) * count
                 totals["utterances"] += count
                 probs = self.infer_batch_probs(batch["features"], batch["feature_lengths"])
-                for index, text in zip(_numpy(batch["indices"]), self.decode_batch_greedy(probs, self.vocab_list)):
+                for index, text in zip(_numpy(batch["indices"]), greedy_decode_batch(probs, self.vocab_list)):
                     reference = transcripts[int(index)]
                     errors, length = char_errors(reference, text)
                     totals["char_errors"] += errors
@@ -174,59 +178,26 @@ class DeepSpeech2Model:
             self.network.train(was_training)
         return totals
 
-    @staticmethod
-    def decode_batch_greedy(probs_split: Sequence[np.ndarray], vocab_list: Sequence[str]) -> list[str]:
-        """Best-path decoding of each utterance's probabilities."""
-        decode = _greedy_decoder()
-        return [decode(probs, list(vocab_list)) for probs in probs_split]
 
-    def init_ext_scorer(self, beam_alpha: float, beam_beta: float, language_model_path: str | None,
-                        vocab_list: Sequence[str], end_of_sentence: bool = False) -> None:
-        """Load a KenLM language model for beam search; without a path, beam search runs without one.
+def pad_short_utterances(features: np.ndarray | paddle.Tensor, feature_lengths: np.ndarray | paddle.Tensor,
+                         min_frames: int) -> tuple:
+    """``(features, feature_lengths)`` with every utterance under ``min_frames`` frames zero-padded up to it.
 
-        ``end_of_sentence``: also score P(</s>) after each finished hypothesis (decoders.swig_wrapper.Scorer).
-        """
-        if not language_model_path:
-            logger.warning("no language model given: beam search decodes without one")
-            self._ext_scorer = None
-            return
-        from decoders.swig_wrapper import Scorer
-        logger.info("loading language model %s", language_model_path)
-        self._ext_scorer = Scorer(beam_alpha, beam_beta, language_model_path, list(vocab_list), end_of_sentence)
-
-    def decode_batch_beam_search(self, probs_split: Sequence[np.ndarray], beam_alpha: float, beam_beta: float,
-                                 beam_size: int, cutoff_prob: float, cutoff_top_n: int,
-                                 vocab_list: Sequence[str], num_processes: int,
-                                 blank_penalty: float = 0.0) -> list[str]:
-        """Prefix beam search (with the language model from init_ext_scorer, re-weighted to alpha/beta); see
-        decoders.swig_wrapper.ctc_beam_search_decoder for ``blank_penalty``."""
-        from decoders.swig_wrapper import ctc_beam_search_decoder_batch
-        if self._ext_scorer is not None:
-            self._ext_scorer.reset_params(beam_alpha, beam_beta)
-        results = ctc_beam_search_decoder_batch(
-            probs_split=list(probs_split), vocabulary=list(vocab_list), beam_size=beam_size,
-            num_processes=num_processes, cutoff_prob=cutoff_prob, cutoff_top_n=cutoff_top_n,
-            ext_scoring_func=self._ext_scorer, blank_penalty=blank_penalty)
-        return [beams[0][1] if beams else "" for beams in results]
-
-
-@functools.lru_cache(maxsize=None)
-def _greedy_decoder() -> Callable[[np.ndarray, list[str]], str]:
-    """The C++ greedy decoder, or the NumPy one where decoders/ is not built (training needs no build)."""
-    try:
-        from decoders.swig_wrapper import ctc_greedy_decoder
-    except ImportError as err:
-        logger.warning("%s; greedy decoding falls back to NumPy", err)
-        return greedy_numpy
-    return ctc_greedy_decoder
-
-
-def greedy_numpy(probs: np.ndarray, vocab_list: Sequence[str]) -> str:
-    """Best path without the C++ decoder: argmax, merge repeats, drop blanks (the last class)."""
-    best = np.argmax(probs, axis=1)
-    keep = np.ones(len(best), dtype=bool)
-    keep[1:] = best[1:] != best[:-1]
-    return "".join(vocab_list[i] for i in best[keep] if i < len(vocab_list))
+    Zeros are the normalised features' mean: the padding reads as the average frame, which is also what the first
+    convolution sees past an utterance's edges (its own zero padding), so a short clip decodes with the context the
+    network already knows. A batch with no short utterance is returned unchanged.
+    """
+    lengths = _numpy(feature_lengths).astype(np.int64)
+    if len(lengths) == 0 or lengths.min() >= min_frames:
+        return features, feature_lengths
+    padded = _numpy(features)
+    if padded.shape[1] < min_frames:
+        padded = np.pad(padded, ((0, 0), (0, min_frames - padded.shape[1]), (0, 0)))
+    else:
+        padded = padded.copy()
+    for row, length in enumerate(lengths):
+        padded[row, length:min_frames] = 0.0
+    return padded, np.maximum(lengths, min_frames)
 
 
 def error_rates(totals: dict) -> dict:

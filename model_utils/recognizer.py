@@ -21,18 +21,19 @@ import numpy as np
 from data_utils.audio import AudioError, AudioSegment
 from data_utils.featurizer.audio_featurizer import AudioFeaturizer
 from data_utils.normalizer import FeatureNormalizer
-from model_utils.decoding import Decoder, load_model, make_decoder
+from model_utils.ctc_decoder import CTCDecoder
+from model_utils.decoding import load_model, make_decoder
 from model_utils.model import DeepSpeech2Model
 
 
 class Recognizer:
-    """A DeepSpeech2Model with its feature pipeline and a decoder (``make_decoder``)."""
+    """A DeepSpeech2Model with its feature pipeline and a CTCDecoder."""
 
-    def __init__(self, model: DeepSpeech2Model, mean_std_path: str, decode: Decoder):
+    def __init__(self, model: DeepSpeech2Model, mean_std_path: str, decoder: CTCDecoder):
         self.model = model
         self.featurizer = AudioFeaturizer(**model.config["feature"])
         self.normalizer = FeatureNormalizer(mean_std_path)
-        self.decode = decode
+        self.decoder = decoder
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, explicit: dict) -> "Recognizer":
@@ -43,16 +44,13 @@ class Recognizer:
     def features(self, audio: AudioSegment, name: str = "audio") -> np.ndarray:
         """Normalised features [T, D] at the model's sample rate.
 
-        Unusable audio (empty, silent, shorter than the network's receptive field) raises
-        ValueError or its subclass AudioError, naming ``name``.
+        Unusable audio (empty, silent, shorter than one analysis window) raises AudioError naming
+        ``name``; a clip shorter than the network's receptive field is fine (the model pads it).
         """
         try:
-            features = self.normalizer.apply(self.featurizer.featurize(audio))
+            return self.normalizer.apply(self.featurizer.featurize(audio))
         except ValueError as err:
             raise AudioError(f"{name}: {err}") from None
-        if len(features) < self.model.receptive_field:
-            raise AudioError(f"{name}: {audio.duration:.2f} s is too short to transcribe")
-        return features
 
     def transcribe(self, features: Sequence[np.ndarray]) -> list[str]:
         """Transcripts of a batch of feature arrays [T_i, D] (zero-padded into one forward pass)."""
@@ -60,7 +58,7 @@ class Recognizer:
         batch = np.zeros((len(features), int(lengths.max()), features[0].shape[1]), dtype=np.float32)
         for row, f in enumerate(features):
             batch[row, :len(f)] = f
-        return self.decode(self.model.infer_batch_probs(batch, lengths))
+        return self.decoder.decode_batch(self.model.infer_batch_probs(batch, lengths))
 
     def recognize(self, audio: AudioSegment, name: str = "audio") -> str:
         """Transcript of one utterance."""

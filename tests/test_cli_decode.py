@@ -119,17 +119,16 @@ def transcript_lm(tiny_model: dict, tmp_path) -> str:
 def test_end_of_sentence_flag_reaches_the_scorer(tiny_model, tmp_path, value):  # noqa: F811
     args = test_cli.parser.parse_args([f"--model_path={tiny_model['model_path']}", f"--lm_end_of_sentence={value}",
                                        f"--lang_model_path={transcript_lm(tiny_model, tmp_path)}"])
-    model = decoding.load_model(args, {})
-    decoding.make_decoder(model, args)
-    assert model._ext_scorer.end_of_sentence is (value == "True")
+    decoder = decoding.make_decoder(decoding.load_model(args, {}), args)
+    assert decoder.scorer.end_of_sentence is (value == "True")
 
 
 def test_blank_penalty_flag_reaches_the_beam_search(tiny_model, tmp_path):  # noqa: F811
     flags = [f"--model_path={tiny_model['model_path']}", f"--lang_model_path={transcript_lm(tiny_model, tmp_path)}"]
     assert test_cli.parser.parse_args(flags).blank_penalty == 0.0  # DS2's search unless asked
     args = test_cli.parser.parse_args(flags + ["--blank_penalty=1.5"])
-    decode = decoding.make_decoder(decoding.load_model(args, {}), args)
-    assert decode.keywords["blank_penalty"] == 1.5
+    decoder = decoding.make_decoder(decoding.load_model(args, {}), args)
+    assert decoder.options.blank_penalty == 1.5
 
 
 def test_command_line_error_has_no_traceback(tmp_path):

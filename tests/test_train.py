@@ -186,7 +186,7 @@ def test_too_few_utterances_for_one_clipped_batch_is_a_clear_error(corpus, tmp_p
 
 def test_greedy_fallback_agrees_with_the_cpp_decoder_and_beam_search_runs():
     swig = pytest.importorskip("decoders.swig_wrapper", reason="the C++ decoder is not built")
-    from model_utils.model import greedy_numpy
+    from model_utils.ctc_decoder import CTCDecoder, DecodingOptions, greedy_numpy
     vocab = [" ", "a", "b", "c"]
     rng = np.random.default_rng(0)
     for _ in range(20):
@@ -194,8 +194,7 @@ def test_greedy_fallback_agrees_with_the_cpp_decoder_and_beam_search_runs():
         probs = np.full((len(best), len(vocab) + 1), 0.05, dtype=np.float32)
         probs[np.arange(len(best)), best] = 0.8
         assert greedy_numpy(probs, vocab) == swig.ctc_greedy_decoder(probs, vocab)
-    model = DeepSpeech2Model(vocab, {"network": {"num_conv_layers": 1, "num_rnn_layers": 1, "rnn_size": 8}})
-    model.init_ext_scorer(1.0, 0.5, None, vocab)
     clear = np.eye(len(vocab) + 1, dtype=np.float32)[[1, 4, 2, 2, 4, 3]]  # "a", blank, "b", "b", blank, "c"
-    assert model.decode_batch_greedy([clear], vocab) == ["abc"]
-    assert model.decode_batch_beam_search([clear, clear[:1]], 1.0, 0.5, 4, 1.0, 40, vocab, 1) == ["abc", "a"]
+    assert CTCDecoder(vocab, DecodingOptions(decoding_method="ctc_greedy")).decode_batch([clear]) == ["abc"]
+    beam = CTCDecoder(vocab, DecodingOptions(beam_size=4, num_proc_bsearch=1, lang_model_path=""))
+    assert beam.decode_batch([clear, clear[:1]]) == ["abc", "a"]

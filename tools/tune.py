@@ -1,7 +1,7 @@
 """Grid search for beam search's language-model weight alpha and word bonus beta (DS2's flags).
 
-The network's probabilities of each batch are computed once and decoded at every grid point; the
-language model is loaded once and re-weighted with the scorer's ``reset_params``. Prints the error
+The network's probabilities of each batch are computed once and decoded at every grid point; one
+CTCDecoder loads the language model once and ``with_options(alpha=..., beta=...)`` re-weights it. Prints the error
 at each point and the optimum, writes the table (CSV) and the error surface (PNG, optimum marked).
 
     python tools/tune.py --model_path examples/tiny/checkpoints/params.latest \
@@ -21,34 +21,33 @@ import numpy as np
 from tqdm import tqdm
 
 from model_utils.checkpoint import explicit_flags
-from model_utils.decoding import (add_beam_scoring_args, add_model_args, batches, load_model, manifest_dataset,
-                                  pipelined, require_beam_search, run_cli)
+from model_utils.ctc_decoder import BEAM_SEARCH, CTCDecoder, DecodingOptions, add_decoding_args
+from model_utils.decoding import (add_error_rate_arg, add_model_args, batches, load_model, manifest_dataset,
+                                  pipelined, run_cli)
 from utils.error_rate import char_errors, word_errors
 from utils.utility import add_arguments, atomic_write, print_arguments
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
 
+# Decoding options that tuning does not take as flags: it always beam-searches, over a grid of weights.
+GRID_OPTIONS = ("decoding_method", "alpha", "beta")
+
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 add_arg = functools.partial(add_arguments, argparser=parser)
 add_arg("num_batches", int, -1, "Batches of --tune_manifest to use (-1: all).")
 add_arg("batch_size", int, 256, "Utterances per network batch.")
-add_arg("beam_size", int, 500, "Beam search width.")
-add_arg("num_proc_bsearch", int, 8, "Threads of the batch beam-search decoder.")
 add_arg("num_alphas", int, 45, "Grid points for alpha.")
 add_arg("num_betas", int, 8, "Grid points for beta.")
 add_arg("alpha_from", float, 1.0, "Smallest alpha.")
 add_arg("alpha_to", float, 3.2, "Largest alpha.")
 add_arg("beta_from", float, 0.1, "Smallest beta.")
 add_arg("beta_to", float, 0.45, "Largest beta.")
-add_arg("cutoff_prob", float, 1.0, "Keep the most likely characters up to this cumulative probability.")
-add_arg("cutoff_top_n", int, 40, "Keep at most this many characters per frame.")
 add_arg("tune_manifest", str, "data/librispeech/manifest.dev-clean", "Manifest of the tuning utterances.")
-add_arg("lang_model_path", str, "models/lm/common_crawl_00.prune01111.trie.klm", "KenLM language model.")
-add_arg("error_rate_type", str, "wer", "Error rate to minimise.", choices=["wer", "cer"])
 add_arg("table_path", str, "tune_results.csv", "CSV of the error rate at every grid point.")
 add_arg("plot_path", str, "tune_surface.png", "PNG of the error surface over (alpha, beta).")
-add_beam_scoring_args(parser)
+add_decoding_args(parser, exclude=GRID_OPTIONS)
+add_error_rate_arg(parser)
 add_model_args(parser)
 
 
@@ -98,9 +97,9 @@ def main(argv: list[str] | None = None) -> tuple[float, float, float]:
     alphas, betas = grid(args)
     if not args.lang_model_path:
         raise ValueError("tuning alpha and beta needs a language model: give --lang_model_path")
-    require_beam_search(args.lang_model_path)
     model = load_model(args, explicit_flags(parser, argv))
-    model.init_ext_scorer(alphas[0], betas[0], args.lang_model_path, model.vocab_list, args.lm_end_of_sentence)
+    options = DecodingOptions.from_args(args, decoding_method=BEAM_SEARCH, alpha=alphas[0], beta=betas[0])
+    decoder = CTCDecoder(model.vocab_list, options)
     dataset = manifest_dataset(model, args, args.tune_manifest)
     limit = None if args.num_batches < 0 else args.num_batches * args.batch_size
     points = list(itertools.product(range(len(alphas)), range(len(betas))))
@@ -111,9 +110,7 @@ def main(argv: list[str] | None = None) -> tuple[float, float, float]:
     def decode_grid(probs: list[np.ndarray]) -> list[list[str]]:
         texts = []
         for i, j in points:
-            texts.append(model.decode_batch_beam_search(
-                probs, alphas[i], betas[j], args.beam_size, args.cutoff_prob, args.cutoff_top_n,
-                model.vocab_list, args.num_proc_bsearch, args.blank_penalty))
+            texts.append(decoder.with_options(alpha=alphas[i], beta=betas[j]).decode_batch(probs))
             progress.update(len(probs))
         return texts
 
