@@ -61,27 +61,28 @@ def _check_beam(beam_size: int) -> None:
 
 def ctc_beam_search_decoder(probs_seq, vocabulary: Sequence[str], beam_size: int, cutoff_prob: float = 1.0,
                             cutoff_top_n: int = 40, ext_scoring_func: Scorer | None = None,
-                            blank_penalty: float = 0.0) -> list[tuple[float, str]]:
+                            blank_penalty: float = 0.0, plain: bool = False) -> list[tuple[float, str]]:
     """CTC prefix beam search; returns up to ``beam_size`` (score, text) pairs, best first.
 
     As in DS2, score is the negated approximate CTC log probability (LM and insertion bonus removed).
     ``blank_penalty`` is subtracted from the blank's natural-log probability in every frame, which is then
     renormalised (0: DS2's search; at most 50 either way). A positive penalty keeps more spellings in the beam for
-    the LM to choose among.
+    the LM to choose among. ``plain`` runs the plain C++ path (DS2's loop as decoders/reference.py writes it), which
+    gives the same results more slowly: for comparing with the optimised path on the same inputs.
     """
     _check_beam(beam_size)
     vocabulary = _vocabulary(vocabulary)
     frames = _as_frames(probs_seq, vocabulary)
     results = swig_decoders.ctc_beam_search_decoder(frames.ctypes.data, frames.shape[0], frames.shape[1], vocabulary,
                                                     int(beam_size), float(cutoff_prob), int(cutoff_top_n),
-                                                    ext_scoring_func, float(blank_penalty))
+                                                    ext_scoring_func, float(blank_penalty), bool(plain))
     return [tuple(item) for item in results]
 
 
 def ctc_beam_search_decoder_batch(probs_split, vocabulary: Sequence[str], beam_size: int, num_processes: int,
                                   cutoff_prob: float = 1.0, cutoff_top_n: int = 40,
                                   ext_scoring_func: Scorer | None = None,
-                                  blank_penalty: float = 0.0) -> list[list[tuple[float, str]]]:
+                                  blank_penalty: float = 0.0, plain: bool = False) -> list[list[tuple[float, str]]]:
     """ctc_beam_search_decoder on every array of ``probs_split``, over ``num_processes`` C++ threads."""
     _check_beam(beam_size)
     if int(num_processes) < 1:
@@ -91,5 +92,5 @@ def ctc_beam_search_decoder_batch(probs_split, vocabulary: Sequence[str], beam_s
     results = swig_decoders.ctc_beam_search_decoder_batch(
         [f.ctypes.data for f in frames], [f.shape[0] for f in frames], len(vocabulary) + 1, vocabulary,
         int(beam_size), int(num_processes), float(cutoff_prob), int(cutoff_top_n), ext_scoring_func,
-        float(blank_penalty))
+        float(blank_penalty), bool(plain))
     return [[tuple(item) for item in utterance] for utterance in results]

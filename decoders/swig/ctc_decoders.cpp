@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "decoder_utils.h"
+#include "plain_beam_search.h"
 
 namespace {
 
@@ -70,20 +71,12 @@ inline void prefetch_node(const std::vector<Node> &nodes, const std::vector<int3
   if (i + kPrefetchAhead < prefixes.size()) __builtin_prefetch(&nodes[prefixes[i + kPrefetchAhead]]);
 }
 
-inline uint64_t rank_key(float score, int character) {
-  uint32_t bits;
-  std::memcpy(&bits, &score, sizeof bits);
-  bits ^= static_cast<uint32_t>(static_cast<int32_t>(bits) >> 31) | 0x80000000u;  // monotone in the float's value
-  return (static_cast<uint64_t>(bits) << 32) | (0xFFFFFFFFu - static_cast<uint32_t>(character + 1));
-}
-
 void check_probs(const float *probs, size_t num_frames, size_t num_classes, const std::vector<std::string> &vocabulary,
                  const std::string &what) {
   if (num_classes != vocabulary.size() + 1) {
     throw std::invalid_argument(what + "each frame has " + std::to_string(num_classes) + " probabilities, expected " +
                                 std::to_string(vocabulary.size() + 1) + " (len(vocabulary) + 1, blank last)");
   }
-  if (num_frames == 0) throw std::invalid_argument(what + "no frames to decode");
   for (size_t i = 0; i < num_frames * num_classes; ++i) {
     if (!(probs[i] >= 0.0f) || std::isinf(probs[i])) {
       throw std::invalid_argument(what + "frame " + std::to_string(i / num_classes) + " holds " +
@@ -91,19 +84,6 @@ void check_probs(const float *probs, size_t num_frames, size_t num_classes, cons
                                   "; expected probabilities");
     }
   }
-}
-
-// The frame with its blank probability scaled by blank_scale and the frame renormalised, written to *out; a frame of
-// zeros stays as it is. Scaling every frame's blank alike changes which prefixes win, not what a probability means.
-const float *penalize_blank(const float *row, size_t num_classes, float blank_scale, std::vector<float> *out) {
-  float *dst = out->data();
-  std::copy(row, row + num_classes, dst);
-  dst[num_classes - 1] *= blank_scale;
-  const double total = std::accumulate(dst, dst + num_classes, 0.0);
-  if (total > 0.0) {
-    for (size_t j = 0; j < num_classes; ++j) dst[j] = static_cast<float>(dst[j] / total);
-  }
-  return dst;
 }
 
 // |blank_penalty| <= 50 keeps exp(-blank_penalty) times a probability inside float's range.
@@ -242,11 +222,7 @@ int32_t BeamSearch::find_child(int32_t parent, int c) const {
 
 // The LM's share of an extension by token c, added as DS2 adds it (in double, stored in float).
 float BeamSearch::with_lm(float log_p, int c, float lm_logp) const {
-  if (char_lm_ || (word_lm_ && c == space_id_)) {
-    log_p = static_cast<float>(log_p + lm_logp * alpha_);
-    log_p = static_cast<float>(log_p + beta_);
-  }
-  return log_p;
+  return char_lm_ || (word_lm_ && c == space_id_) ? add_lm_score(log_p, lm_logp, alpha_, beta_) : log_p;
 }
 
 // Extend prefix `parent` by token c with log prob log_p (DS2's get_path_trie and the nb update): an active child
@@ -568,11 +544,7 @@ void BeamSearch::score_endings(const std::vector<int32_t> &prefixes) {
     Node &node = nodes_[p];
     double last_word;
     const double end_logp = end_log_prob(p, &last_word, scorer_->end_of_sentence);
-    if (word_lm_ && p != 0 && node.character != space_id_) {
-      float score = static_cast<float>(last_word * alpha_);
-      score = static_cast<float>(score + beta_);
-      node.score += score;
-    }
+    if (word_lm_ && p != 0 && node.character != space_id_) node.score += word_end_score(last_word, alpha_, beta_);
     if (scorer_->end_of_sentence) node.score += static_cast<float>(end_logp * alpha_);
   }
 }
@@ -606,15 +578,22 @@ BeamResults BeamSearch::results(std::vector<int32_t> &prefixes) const {
     std::reverse(labels.begin(), labels.end());
     std::string text;
     for (int label : labels) text += vocabulary_[label];
-    // DS2's score: the approximate CTC log prob, the LM's share and word insertions removed, negated.
-    double approx_ctc = nodes_[p].score;
-    if (scorer_) {
-      approx_ctc -= labels.size() * beta_;
-      approx_ctc -= sentence_log_prob(p, labels) * alpha_;
-    }
-    out.emplace_back(-static_cast<double>(static_cast<float>(approx_ctc)), text);
+    const double sentence_log10 = scorer_ ? sentence_log_prob(p, labels) : 0.0;
+    out.emplace_back(reported_score(nodes_[p].score, labels.size(), sentence_log10, alpha_, beta_), text);
   }
   return out;
+}
+
+// One utterance by the plain or the optimised path.
+BeamResults beam_search(const float *probs, size_t num_frames, size_t num_classes,
+                        const std::vector<std::string> &vocabulary, size_t beam_size, double cutoff_prob,
+                        size_t cutoff_top_n, const Scorer *scorer, double blank_penalty, bool plain) {
+  if (plain) {
+    return plain_beam_search(probs, num_frames, num_classes, vocabulary, beam_size, cutoff_prob, cutoff_top_n, scorer,
+                             blank_penalty);
+  }
+  BeamSearch search(vocabulary, beam_size, cutoff_prob, cutoff_top_n, scorer, blank_penalty);
+  return search.decode(probs, num_frames, num_classes);
 }
 
 }  // namespace
@@ -645,20 +624,20 @@ std::string ctc_greedy_decoder(size_t probs, size_t num_frames, size_t num_class
 BeamResults ctc_beam_search_decoder(size_t probs, size_t num_frames, size_t num_classes,
                                     const std::vector<std::string> &vocabulary, size_t beam_size,
                                     double cutoff_prob, size_t cutoff_top_n, Scorer *ext_scorer,
-                                    double blank_penalty) {
+                                    double blank_penalty, bool plain) {
   const float *data = reinterpret_cast<const float *>(probs);
   if (beam_size == 0) throw std::invalid_argument("beam_size must be at least 1");
   check_blank_penalty(blank_penalty);
   check_probs(data, num_frames, num_classes, vocabulary, "");
-  BeamSearch search(vocabulary, beam_size, cutoff_prob, cutoff_top_n, ext_scorer, blank_penalty);
-  return search.decode(data, num_frames, num_classes);
+  return beam_search(data, num_frames, num_classes, vocabulary, beam_size, cutoff_prob, cutoff_top_n, ext_scorer,
+                     blank_penalty, plain);
 }
 
 std::vector<BeamResults> ctc_beam_search_decoder_batch(const std::vector<size_t> &probs,
                                                        const std::vector<size_t> &num_frames, size_t num_classes,
                                                        const std::vector<std::string> &vocabulary, size_t beam_size,
                                                        size_t num_threads, double cutoff_prob, size_t cutoff_top_n,
-                                                       Scorer *ext_scorer, double blank_penalty) {
+                                                       Scorer *ext_scorer, double blank_penalty, bool plain) {
   if (probs.size() != num_frames.size()) throw std::invalid_argument("one frame count per utterance expected");
   if (beam_size == 0) throw std::invalid_argument("beam_size must be at least 1");
   if (num_threads == 0) throw std::invalid_argument("num_processes must be at least 1");
@@ -674,8 +653,8 @@ std::vector<BeamResults> ctc_beam_search_decoder_batch(const std::vector<size_t>
   auto work = [&]() {
     for (size_t i = next++; i < probs.size(); i = next++) {
       try {
-        BeamSearch search(vocabulary, beam_size, cutoff_prob, cutoff_top_n, ext_scorer, blank_penalty);
-        results[i] = search.decode(reinterpret_cast<const float *>(probs[i]), num_frames[i], num_classes);
+        results[i] = beam_search(reinterpret_cast<const float *>(probs[i]), num_frames[i], num_classes, vocabulary,
+                                 beam_size, cutoff_prob, cutoff_top_n, ext_scorer, blank_penalty, plain);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();

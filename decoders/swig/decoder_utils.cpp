@@ -1,6 +1,7 @@
 #include "decoder_utils.h"
 
 #include <algorithm>
+#include <numeric>
 
 void pruned_log_probs(const float *probs, size_t num_classes, double cutoff_prob, size_t cutoff_top_n,
                       std::vector<std::pair<size_t, double>> *scratch, std::vector<std::pair<int, float>> *out) {
@@ -25,6 +26,18 @@ void pruned_log_probs(const float *probs, size_t num_classes, double cutoff_prob
     const auto &item = (*scratch)[i];
     out->emplace_back(static_cast<int>(item.first), static_cast<float>(std::log(item.second + kFloatMin)));
   }
+}
+
+// Scaling every frame's blank alike changes which prefixes win, not what a probability means.
+const float *penalize_blank(const float *row, size_t num_classes, float blank_scale, std::vector<float> *out) {
+  float *dst = out->data();
+  std::copy(row, row + num_classes, dst);
+  dst[num_classes - 1] *= blank_scale;
+  const double total = std::accumulate(dst, dst + num_classes, 0.0);
+  if (total > 0.0) {
+    for (size_t j = 0; j < num_classes; ++j) dst[j] = static_cast<float>(dst[j] / total);
+  }
+  return dst;
 }
 
 std::vector<std::string> split_utf8(const std::string &text) {

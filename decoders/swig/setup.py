@@ -54,7 +54,7 @@ class ParallelBuildExt(build_ext):
 
 extension = Extension(
     "_swig_decoders",
-    sources=["decoders.i", "decoder_utils.cpp", "scorer.cpp", "ctc_decoders.cpp"] + kenlm_sources(),
+    sources=["decoders.i", "decoder_utils.cpp", "scorer.cpp", "ctc_decoders.cpp", "plain_beam_search.cpp"] + kenlm_sources(),
     depends=glob.glob(os.path.join(HERE, "*.h")),
     include_dirs=[KENLM_ROOT, HERE],
     define_macros=[("KENLM_MAX_ORDER", "6"), ("NDEBUG", None), ("HAVE_ZLIB", None), ("HAVE_BZLIB", None),

@@ -148,6 +148,26 @@ def test_batch_results_do_not_depend_on_thread_count(lm_files, with_lm):
         assert decoders.ctc_beam_search_decoder_batch(probs, VOCABULARY, 10, threads, ext_scoring_func=scorer) == single
 
 
+@pytest.mark.parametrize("with_lm", [False, True])
+def test_empty_utterance_decodes_to_the_empty_text(lm_files, with_lm):
+    """Zero frames: greedy gives "", beam search the empty transcript alone (DS2's result), and in a batch the other
+    utterances decode exactly as they do alone."""
+    scorer = decoders.Scorer(2.0, 0.3, lm_files["word"], VOCABULARY, True) if with_lm else None
+    ref_scorer = reference.ReferenceScorer(2.0, 0.3, lm_files["word"], VOCABULARY, True) if with_lm else None
+    empty = np.zeros((0, len(VOCABULARY) + 1), np.float32)
+    assert decoders.ctc_greedy_decoder(empty, VOCABULARY) == ""
+    expected = reference.ctc_beam_search_decoder(empty, VOCABULARY, 4, ext_scoring_func=ref_scorer)
+    assert [text for _, text in expected] == [""]
+    for plain in (False, True):
+        assert_same_results(expected, decoders.ctc_beam_search_decoder(empty, VOCABULARY, 4, ext_scoring_func=scorer,
+                                                                       plain=plain))
+        batch = decoders.ctc_beam_search_decoder_batch([PROBS_1, empty, PROBS_2], VOCABULARY, 4, 2,
+                                                       ext_scoring_func=scorer, plain=plain)
+        assert_same_results(expected, batch[1])
+        for probs, results in zip((PROBS_1, PROBS_2), (batch[0], batch[2])):
+            assert results == decoders.ctc_beam_search_decoder(probs, VOCABULARY, 4, ext_scoring_func=scorer)
+
+
 def test_accepts_float64_and_non_contiguous_arrays():
     wide = np.asfortranarray(PROBS_1.astype(np.float64))
     assert decoders.ctc_beam_search_decoder(wide, VOCABULARY, 20)[0][1] == "acdc"
@@ -156,7 +176,6 @@ def test_accepts_float64_and_non_contiguous_arrays():
 
 @pytest.mark.parametrize("probs,message", [
     (np.full((4, 6), 1 / 6, np.float32), "expected \\[T, 7\\]"),
-    (np.full((0, 7), 1 / 7, np.float32), "no frames"),
     (np.full(7, 1 / 7, np.float32), "expected \\[T, 7\\]"),
     (np.where(np.eye(3, 7) > 0, np.nan, 0.1).astype(np.float32), "NaN"),
     (np.full((3, 7), -0.1, np.float32), "negative"),
