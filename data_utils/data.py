@@ -69,7 +69,9 @@ class SpeechDataset(paddle.io.Dataset):
     """A manifest's utterances as (normalised features [T, D], token ids), checked and augmented.
 
     ``output_frames`` maps input frames to the network's output frames and ``min_frames`` is its
-    receptive field; with them, utterances the network cannot align are reported as bad.
+    receptive field; with them, utterances the network cannot align are reported as bad (training).
+    Without them (evaluation) any utterance with a feature frame is kept: decoding needs no alignment,
+    and the model pads clips shorter than its receptive field.
     """
 
     def __init__(self, manifest_path: str, vocab_filepath: str, mean_std_filepath: str,
@@ -146,8 +148,10 @@ class SpeechDataset(paddle.io.Dataset):
         if frames < self.min_frames:
             raise BadUtteranceError(f"{where}: {frames} feature frames, shorter than the network's "
                                     f"receptive field of {self.min_frames} frames")
+        if self.output_frames is None:
+            return
         needed = ctc_min_frames(tokens)
-        available = self.output_frames(frames) if self.output_frames else frames
+        available = self.output_frames(frames)
         if available < needed:
             raise BadUtteranceError(f"{where}: transcript needs {needed} output frames for a CTC "
                                     f"alignment but the audio gives only {available}")

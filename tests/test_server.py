@@ -19,6 +19,7 @@ from deploy.server_process import running_servers
 from model_fixture import infer_transcript, server_flags, tiny_model  # noqa: F401  (tiny_model: the fixture)
 from model_utils.checkpoint import explicit_flags
 from model_utils.recognizer import Recognizer
+from test_short_clips import short_clips
 
 MAX_SECONDS = 5
 READ_TIMEOUT = 1.0
@@ -198,6 +199,21 @@ def test_bad_http_and_websocket_requests_get_clear_errors(server, tiny_model, tm
     stalled = (f"POST /v1/recognize HTTP/1.1\r\nHost: {host}\r\nContent-Length: 1000\r\n\r\n").encode() + b"RIFF"
     reply, elapsed = tcp_exchange(int(port), stalled, close_write=False)
     assert reply.startswith(b"HTTP/1.1 408") and b"not received within" in reply and elapsed >= READ_TIMEOUT
+    assert server.alive()
+
+
+def test_clips_shorter_than_the_receptive_field_are_answered(server, tiny_model, tmp_path, capsys):  # noqa: F811
+    for path in short_clips(tiny_model, tmp_path).values():
+        expected = infer_transcript(tiny_model, path, capsys)
+        assert demo_client.recognize_pcm("127.0.0.1", server.tcp_port, pcm16(path)) == expected
+
+        async def web_requests():
+            async with aiohttp.ClientSession() as session:
+                status, reply = await http_recognize(session, server.http_url, open(path, "rb").read())
+                assert status == 200 and reply["text"] == expected
+                assert (await ws_recognize(session, server.ws_url, pcm16(path)))["result"] == expected
+
+        asyncio.run(web_requests())
     assert server.alive()
 
 
