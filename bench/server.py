@@ -31,6 +31,7 @@ sys.path.insert(0, REPO)
 
 from data_utils.audio import AudioSegment  # noqa: E402
 from deploy.server_process import running_servers  # noqa: E402
+from model_utils.ctc_decoder import DecodingOptions, add_decoding_args  # noqa: E402
 from utils.utility import add_arguments, print_arguments  # noqa: E402
 
 SENTENCE = "the quick brown fox jumps over the lazy dog while we wait for the server to answer"
@@ -43,7 +44,7 @@ add_arg("concurrency", str, "1,4,16", "Comma-separated numbers of concurrent cli
 add_arg("requests_per_client", int, 8, "Requests each client sends per measurement.")
 add_arg("protocols", str, "tcp,http,ws", "Comma-separated protocols to measure.")
 add_arg("memory_requests", int, 1024, "Requests sent (16 clients, TCP) while watching the server's memory.")
-add_arg("decoding_method", str, "ctc_greedy", "Server decoding method.")
+add_decoding_args(parser, decoding_method="ctc_greedy")  # the server's, passed on to it
 
 
 def tiny_shaped_checkpoint(directory: str) -> str:
@@ -147,7 +148,7 @@ def main() -> None:
         audio = utterance(args.seconds, tmp)
         wav_path = os.path.join(tmp, "utterance.wav")
         audio.to_wav_file(wav_path)
-        flags = [f"--model_path={model_path}", f"--decoding_method={args.decoding_method}", "--use_gpu=False",
+        flags = [f"--model_path={model_path}", *DecodingOptions.from_args(args).to_flags(), "--use_gpu=False",
                  "--warmup_manifest=", "--speech_save_dir=", f"--max_pending={1 << 16}"]
         with running_servers(tmp, flags) as (server,):
             client = Client(server, audio, open(wav_path, "rb").read())

@@ -85,6 +85,10 @@ class DecodingOptions:
             raise TypeError(f"not decoding options: {', '.join(sorted(overrides))}")
         return cls(**values)
 
+    def to_flags(self) -> list[str]:
+        """The command-line flags that parse back into these options (to start another CLI with them)."""
+        return [f"--{field.name}={getattr(self, field.name)}" for field in dataclasses.fields(self)]
+
 
 def add_decoding_args(parser: argparse.ArgumentParser, exclude: Sequence[str] = (), **defaults: Any) -> None:
     """Add a flag per DecodingOptions field but ``exclude``; ``defaults`` replace some fields' defaults."""

@@ -44,6 +44,7 @@ def test_every_cli_parses_the_same_flags_into_the_same_options():
     bench = DecodingOptions.from_args(beam_width.parser.parse_args(FLAGS + METHOD_AND_WEIGHTS[1:]),
                                       decoding_method="ctc_greedy", beam_size=37)
     assert bench == expected
+    assert DecodingOptions.from_args(test_cli.parser.parse_args(expected.to_flags())) == expected
 
 
 def test_tune_and_bench_take_no_flag_for_what_they_search():
