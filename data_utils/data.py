@@ -70,14 +70,15 @@ class SpeechDataset(paddle.io.Dataset):
 
     ``output_frames`` maps input frames to the network's output frames and ``min_frames`` is its
     receptive field; with them, utterances the network cannot align are reported as bad (training).
-    Without them (evaluation) any utterance with a feature frame is kept: decoding needs no alignment,
-    and the model pads clips shorter than its receptive field.
+    Without them (evaluation) utterances of any length are kept: decoding needs no alignment, and the
+    model pads clips shorter than its receptive field (audio shorter than one analysis window still
+    fails to featurize, a BadUtteranceError when loaded).
     """
 
     def __init__(self, manifest_path: str, vocab_filepath: str, mean_std_filepath: str,
                  feature_config: dict, augmentation_config: str = "[]", min_duration: float = 0.0,
                  max_duration: float = float("inf"), seed: int = 0,
-                 output_frames: Callable[[int], int] | None = None, min_frames: int = 1,
+                 output_frames: Callable[[int], int] | None = None, min_frames: int = 0,
                  skip_bad: bool = True):
         self.manifest_path = manifest_path
         self.featurizer = SpeechFeaturizer(vocab_filepath, **feature_config)

@@ -107,17 +107,21 @@ def test_infer_py_manifest_with_a_short_clip(tiny_model, clips, tmp_path, capsys
     assert out.count("Output Transcription:") == 2 and "Current error rate" in out
 
 
-def test_empty_audio_keeps_its_clear_error(tiny_model, tmp_path, monkeypatch, capsys):  # noqa: F811
-    empty = tmp_path / "empty.wav"
-    soundfile.write(empty, np.zeros(0, dtype=np.float32), RATE)
+@pytest.mark.parametrize("samples, reason", [(0, "empty"), (80, "shorter than one")])
+def test_audio_without_a_feature_frame_keeps_its_clear_error(samples, reason, tiny_model, tmp_path,  # noqa: F811
+                                                             monkeypatch, capsys):
+    path = tmp_path / "unusable.wav"
+    soundfile.write(path, np.full(samples, 0.1, dtype=np.float32), RATE)
     argv = [f"--model_path={tiny_model['model_path']}", "--use_gpu=False", "--decoding_method=ctc_greedy"]
-    monkeypatch.setattr(sys, "argv", ["infer.py", *argv, f"--audio_file={empty}"])
+    monkeypatch.setattr(sys, "argv", ["infer.py", *argv, f"--audio_file={path}"])
     with pytest.raises(SystemExit):
         run_cli(infer.main)
-    assert str(empty) in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert str(path) in err and reason in err
     manifest = write_manifest_lines(str(tmp_path / "manifest"), [
-        tiny_model["entries"][0], {"audio_filepath": str(empty), "duration": 0.5, "text": "hot tea"}])
+        tiny_model["entries"][0], {"audio_filepath": str(path), "duration": samples / RATE, "text": "hot tea"}])
     monkeypatch.setattr(sys, "argv", ["test.py", *argv, "--num_proc_data=0", f"--test_manifest={manifest}"])
     with pytest.raises(SystemExit):
         run_cli(test_cli.main)
-    assert f"{manifest}:2:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"{manifest}:2:" in err and reason in err
