@@ -13,7 +13,7 @@ import functools
 import json
 import os
 import sys
-from typing import Any, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import paddle
@@ -53,9 +53,9 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
     add_arg("num_proc_data", int, 1, "Worker processes loading and featurising audio (0: in this process).")
 
 
-def add_decoder_args(parser: argparse.ArgumentParser, **defaults: Any) -> None:
-    """DS2's decoding flags (one per DecodingOptions field; ``defaults`` override some) and ``--error_rate_type``."""
-    add_decoding_args(parser, **defaults)
+def add_decoder_args(parser: argparse.ArgumentParser) -> None:
+    """DS2's decoding flags (one per DecodingOptions field) and ``--error_rate_type``."""
+    add_decoding_args(parser)
     add_error_rate_arg(parser)
 
 
