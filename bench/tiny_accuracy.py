@@ -1,6 +1,6 @@
 """Accuracy table of the tiny example: WER and CER per split and decoder, and WER per voice family.
 
-Reads the per-utterance results that examples/tiny/run_test.sh (test.py --output_file) and
+Reads the per-utterance results that examples/stages/test.sh (test.py --output_file) and
 bench/pocketsphinx_baseline.py write as ``<results_dir>/test.<split>.<method>.jsonl``; the voice
 family (espeak, flite, piper, hibari, mbrola, festival) is the engine part of the manifest's ``speaker`` field.
 A split whose voices all come from one family (the held-out Festival voices) is broken down by voice instead.

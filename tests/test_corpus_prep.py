@@ -307,7 +307,7 @@ def voxforge_archive(name: str, dialect: str, audio_type: str, prompts) -> tuple
     return make_tar(members), expected
 
 
-def test_voxforge_run_data_end_to_end(server, tmp_path):
+def test_voxforge_recipe_end_to_end(server, tmp_path):
     links, expected = [], {}
     for name, dialect, audio_type, prompts in VOXFORGE_SUBMISSIONS:
         server.files[f"/16kHz_16bit/{name}.tgz"], expected[name] = voxforge_archive(name, dialect, audio_type,
@@ -315,8 +315,9 @@ def test_voxforge_run_data_end_to_end(server, tmp_path):
         links.append(f'<a href="{name}.tgz">{name}.tgz</a> <a href="?C=M;O=A">sort</a>')
     server.files["/16kHz_16bit/"] = ("<html><body>" + "\n".join(links) + "</body></html>").encode()
     target, prefix = tmp_path / "voxforge", str(tmp_path / "manifest")
-    env = script_env(VOXFORGE_URL=server.url("16kHz_16bit/"), TARGET_DIR=str(target), MANIFEST_PREFIX=prefix)
-    result = subprocess.run(["bash", "data/voxforge/run_data.sh"], cwd=REPO_ROOT, env=env, capture_output=True,
+    env = script_env(VOXFORGE_URL=server.url("16kHz_16bit/"), TARGET_DIR=str(target), DATA_DIR=str(tmp_path),
+                     LOG_DIR=str(tmp_path / "logs"))
+    result = subprocess.run(["bash", "examples/voxforge/run.sh"], cwd=REPO_ROOT, env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
 

@@ -1,4 +1,5 @@
-"""The tiny example end to end at CI size: run_data -> run_lm -> run_train -> run_tune -> run_test -> run_infer.
+"""The tiny example end to end at CI size: bash examples/tiny/run.sh, its stages data -> stats -> lm -> train ->
+tune -> test -> infer with the settings of examples/tiny/conf.sh, overridden through the environment.
 
 A ~45 s synthetic corpus (about a dozen training utterances), a 1-conv, 1-GRU-128 network and 20 passes:
 the stages run, their outputs have the right shape, and the model really learned. Greedy CER on the
@@ -17,28 +18,33 @@ from utils.error_rate import char_errors
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAINED_CER_BOUND = 0.5
 NUM_ALPHAS, NUM_BETAS, NUM_SAMPLES = 2, 2, 1
-BLANK_PENALTY = "1.0"  # not decode_env.sh's 1.5, so the bench test below sees whether the stages read it
+BLANK_PENALTY = "1.0"  # not conf.sh's 1.5, so the bench test below sees whether the stages read it
+STAGES = ("setup", "data", "stats", "lm", "train", "tune", "test", "infer")
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """Run every stage once with CI-sized settings; returns the folders and each stage's output."""
+    """Run the example once with CI-sized settings; returns the folders and each stage's log."""
     root = tmp_path_factory.mktemp("tiny_e2e")
     dirs = {"DATA_DIR": str(root / "data"), "CKPT_DIR": str(root / "checkpoints"), "LOG_DIR": str(root / "logs")}
-    env = dict(os.environ, **dirs, OMP_NUM_THREADS="1", HOURS="0.012", NUM_WORKERS="2", NUM_SAMPLES="50",
-               NUM_PASSES="20", BATCH_SIZE="4", NUM_CONV_LAYERS="1", NUM_RNN_LAYERS="1", RNN_SIZE="128",
-               LEARNING_RATE="5e-3", LR_DECAY="1.0", NUM_PROC_DATA="0", NUM_THREADS="1", TEST_OFF="True",
-               NUM_ALPHAS=str(NUM_ALPHAS), NUM_BETAS=str(NUM_BETAS), BEAM_SIZE="10", SPLITS="train",
-               BLANK_PENALTY=BLANK_PENALTY)
+    env = dict(os.environ, **dirs, SKIP_SETUP="1", OMP_NUM_THREADS="1", HOURS="0.012", NUM_WORKERS="2",
+               MEAN_STD_SAMPLES="50", NUM_PASSES="20", BATCH_SIZE="4", NUM_CONV_LAYERS="1", NUM_RNN_LAYERS="1",
+               RNN_SIZE="128", LEARNING_RATE="5e-3", LR_DECAY="1.0", NUM_PROC_DATA="0", NUM_THREADS="1",
+               TEST_OFF="True", NUM_ALPHAS=str(NUM_ALPHAS), NUM_BETAS=str(NUM_BETAS), BEAM_SIZE="10",
+               SPLITS="train", BLANK_PENALTY=BLANK_PENALTY, NUM_SAMPLES=str(NUM_SAMPLES))
+    result = subprocess.run(["bash", "examples/tiny/run.sh"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"run.sh failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     outputs = {}
-    for stage in ("run_data", "run_lm", "run_train", "run_tune", "run_test", "run_infer"):
-        # NUM_SAMPLES: mean/std utterances for run_data.sh, utterances to transcribe for run_infer.sh
-        stage_env = dict(env, NUM_SAMPLES=str(NUM_SAMPLES)) if stage == "run_infer" else env
-        result = subprocess.run(["bash", f"examples/tiny/{stage}.sh"], cwd=REPO, env=stage_env,
-                                capture_output=True, text=True)
-        assert result.returncode == 0, f"{stage} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-        outputs[stage] = result.stdout
-    return {**dirs, "outputs": outputs}
+    for stage in STAGES:
+        with open(os.path.join(dirs["LOG_DIR"], f"{stage}.log"), encoding="utf-8") as handle:
+            outputs[stage] = handle.read()
+    return {**dirs, "outputs": outputs, "stderr": result.stderr}
+
+
+def test_run_sh_runs_the_stages_of_conf_sh_in_order(run):
+    started = [line.split()[1] for line in run["stderr"].splitlines() if line.startswith("==> ")]
+    assert started == list(STAGES)
+    assert "SKIP_SETUP=1, skipping setup.sh" in run["outputs"]["setup"]
 
 
 def read_jsonl(path: str) -> list[dict]:
@@ -64,7 +70,7 @@ def test_later_stages_decode_with_the_mean_of_the_last_two_passes(run):
     with open(os.path.join(averaged, "state.json"), encoding="utf-8") as handle:
         sources = json.load(handle)["averaged_from"]
     assert [os.path.basename(path) for path in sources] == ["params.pass-18", "params.pass-19"]
-    for stage in ("run_tune", "run_test", "run_infer"):
+    for stage in ("tune", "test", "infer"):
         assert f"model_path: {averaged}\n" in run["outputs"][stage], stage
 
 
@@ -78,7 +84,7 @@ def test_model_learned_the_training_utterances(run):
     errors = [char_errors(r["target"], r["hypothesis"]) for r in greedy]
     cer = sum(e for e, _ in errors) / sum(n for _, n in errors)
     assert cer < TRAINED_CER_BOUND
-    assert "| train | ctc_greedy |" in run["outputs"]["run_test"]  # the accuracy table
+    assert "| train | ctc_greedy |" in run["outputs"]["test"]  # the accuracy table
 
 
 def test_tuning_table_plot_and_optimum(run):
@@ -94,16 +100,18 @@ def test_tuning_table_plot_and_optimum(run):
 
 
 def test_infer_prints_targets_hypotheses_and_a_file_transcript(run):
-    lines = run["outputs"]["run_infer"].splitlines()
+    lines = run["outputs"]["infer"].splitlines()
     assert sum(line.startswith("Target Transcription: ") for line in lines) == NUM_SAMPLES
     assert sum(line.startswith("Output Transcription: ") for line in lines) == NUM_SAMPLES
     assert any(line.startswith("Current error rate [wer] = ") for line in lines)
     marker = next(i for i, line in enumerate(lines) if line.startswith("== python infer.py --audio_file "))
-    assert len(lines) == marker + 2  # the file's transcript is the last line
+    # the file is the manifest's first utterance: its transcript, the log's last line, is the one printed for it
+    first = next(line for line in lines if line.startswith("Output Transcription: "))
+    assert len(lines) > marker + 1 and lines[-1] == first[len("Output Transcription: "):]
 
 
 def test_beam_width_bench_agrees_with_run_test(run, capsys):
-    """bench/beam_width.py at run_test.sh's beam, blank penalty and tuned alpha/beta gives run_test.sh's WER."""
+    """bench/beam_width.py at the test stage's beam, blank penalty and tuned alpha/beta gives its WER."""
     import bench.beam_width
 
     with open(os.path.join(run["LOG_DIR"], "tuned_params.sh"), encoding="utf-8") as handle:

@@ -1,4 +1,5 @@
-"""examples/tiny_zh data and LM stages on a minute of Mandarin: character vocabulary, character LM, LM-steered decoding."""
+"""examples/tiny_zh's data, stats and lm stages on a minute of Mandarin: character vocabulary, character LM,
+LM-steered decoding."""
 import collections
 import os
 import re
@@ -14,18 +15,15 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
-def run_stage(stage, data_dir):
-    env = dict(os.environ, DATA_DIR=str(data_dir), HOURS="0.015", NUM_SAMPLES="20", OMP_NUM_THREADS="1")
-    result = subprocess.run(["bash", os.path.join(REPO, "examples", "tiny_zh", f"run_{stage}.sh")], env=env,
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:]
-
-
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
+    """The data, stats and lm stages of examples/tiny_zh/run.sh on a minute of speech."""
     target = tmp_path_factory.mktemp("tiny_zh")
-    run_stage("data", target)
-    run_stage("lm", target)
+    env = dict(os.environ, DATA_DIR=str(target), LOG_DIR=str(target / "logs"), HOURS="0.015",
+               MEAN_STD_SAMPLES="20", OMP_NUM_THREADS="1")
+    result = subprocess.run(["bash", os.path.join(REPO, "examples", "tiny_zh", "run.sh"), "data", "stats", "lm"],
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:]
     return target
 
 

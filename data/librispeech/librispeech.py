@@ -4,7 +4,7 @@ Each subset archive unpacks to ``LibriSpeech/<subset>/<speaker>/<chapter>/`` hol
 and one ``<speaker>-<chapter>.trans.txt`` whose lines read ``<utt-id> UPPER CASE WORDS``. A manifest line is
 ``{"audio_filepath", "duration", "text"}`` with the duration read from the FLAC header and the transcript
 lower-cased, as DS2 did. Without --full_download only test-clean and dev-clean are fetched (DS2's default);
-merge the train-* manifests yourself for training (see examples/librispeech/run_data.sh).
+merge the train-* manifests yourself for training (see examples/librispeech/data.sh).
 
 Run from the repository root: ``python -m data.librispeech.librispeech --target_dir ...``.
 The server is overridable for mirrors and tests: --url_base or LIBRISPEECH_URL_BASE.

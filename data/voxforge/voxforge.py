@@ -11,7 +11,7 @@ Transcripts follow DS2: hyphens become spaces, anything but upper-case letters a
 utterance, and the text is lower-cased. Skipped utterances are listed with the reason. The archives carry no
 published checksums, so only completeness is checked.
 
-Run from the repository root: ``python -m data.voxforge.voxforge`` (see run_data.sh).
+Run from the repository root: ``python -m data.voxforge.voxforge`` (see examples/voxforge/data.sh).
 The index URL is overridable for mirrors and tests: --url or VOXFORGE_URL.
 """
 from __future__ import annotations
