@@ -76,12 +76,16 @@ def make_utterance(job: tuple[Utterance, str]) -> tuple[Utterance, dict | None, 
     return utterance, entry, status
 
 
-def synthesize_all(plan: list[Utterance], wav_dir: str, num_workers: int) -> tuple[dict[str, list[dict]], collections.Counter]:
-    """Run the plan over ``num_workers`` processes (in order); returns manifest entries per split and status counts."""
-    for split in SPLITS:
+def synthesize_all(plan: list[Utterance], wav_dir: str, num_workers: int, splits: tuple[str, ...] = SPLITS
+                   ) -> tuple[dict[str, list[dict]], collections.Counter]:
+    """Run the plan over ``num_workers`` processes (in order); returns manifest entries per split and status counts.
+
+    ``splits`` are the splits the plan's utterances may belong to (data/synth/ood_split.py plans its own).
+    """
+    for split in splits:
         os.makedirs(os.path.join(wav_dir, split), exist_ok=True)
     jobs = [(utterance, wav_path(wav_dir, utterance)) for utterance in plan]
-    entries: dict[str, list[dict]] = {split: [] for split in SPLITS}
+    entries: dict[str, list[dict]] = {split: [] for split in splits}
     counts: collections.Counter = collections.Counter()
     chunksize = max(1, min(16, len(jobs) // (4 * max(1, num_workers))))
     with multiprocessing.Pool(max(1, num_workers)) as pool:
@@ -106,10 +110,11 @@ def write_outputs(target_dir: str, entries: dict[str, list[dict]], lm_text: list
         handle.writelines(line + "\n" for line in lm_text)
 
 
-def print_summary(entries: dict[str, list[dict]], counts: collections.Counter, lm_text: list[str]) -> None:
-    """Hours per split and per engine, so the engine shares can be checked."""
+def print_summary(entries: dict[str, list[dict]], counts: collections.Counter, lm_text: list[str] | None = None
+                  ) -> None:
+    """Hours per split and per engine, so the engine shares can be checked, and the LM text's size when given."""
     print(f"utterances: {counts['made']} made, {counts['kept']} kept from an earlier run, {counts['failed']} failed")
-    for split in SPLITS:
+    for split in entries:
         by_engine: collections.Counter = collections.Counter()
         for entry in entries[split]:
             by_engine[entry["speaker"].split("_")[0]] += entry["duration"]
@@ -117,7 +122,8 @@ def print_summary(entries: dict[str, list[dict]], counts: collections.Counter, l
         shares = ", ".join(f"{engine} {seconds / max(total, 1e-9):.0%}" for engine, seconds in sorted(by_engine.items()))
         speakers = len({entry["speaker"] for entry in entries[split]})
         print(f"{split:13s} {len(entries[split]):6d} utts {total / 3600:7.3f} h {speakers:4d} speakers  ({shares})")
-    print(f"lm_text.txt   {len(lm_text):6d} sentences")
+    if lm_text is not None:
+        print(f"lm_text.txt   {len(lm_text):6d} sentences")
 
 
 def apply_language_defaults(args: argparse.Namespace, language: Language) -> None:
