@@ -18,6 +18,7 @@ from utils.error_rate import char_errors
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAINED_CER_BOUND = 0.5
 NUM_ALPHAS, NUM_BETAS, NUM_SAMPLES = 2, 2, 1
+OOD_UTTERANCES = 4  # the out-of-domain split and its channels, made but not decoded (SPLITS is train only)
 BLANK_PENALTY = "1.0"  # not conf.sh's 1.5, so the bench test below sees whether the stages read it
 STAGES = ("setup", "data", "stats", "lm", "train", "tune", "test", "infer")
 
@@ -31,7 +32,8 @@ def run(tmp_path_factory):
                MEAN_STD_SAMPLES="50", NUM_PASSES="20", BATCH_SIZE="4", NUM_CONV_LAYERS="1", NUM_RNN_LAYERS="1",
                RNN_SIZE="128", LEARNING_RATE="5e-3", LR_DECAY="1.0", NUM_PROC_DATA="0", NUM_THREADS="1",
                TEST_OFF="True", NUM_ALPHAS=str(NUM_ALPHAS), NUM_BETAS=str(NUM_BETAS), BEAM_SIZE="10",
-               SPLITS="train", BLANK_PENALTY=BLANK_PENALTY, NUM_SAMPLES=str(NUM_SAMPLES))
+               SPLITS="train", BLANK_PENALTY=BLANK_PENALTY, NUM_SAMPLES=str(NUM_SAMPLES),
+               OOD_UTTERANCES=str(OOD_UTTERANCES))
     result = subprocess.run(["bash", "examples/tiny/run.sh"], cwd=REPO, env=env, capture_output=True, text=True)
     assert result.returncode == 0, f"run.sh failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     outputs = {}
@@ -56,6 +58,13 @@ def test_data_and_language_model(run):
     for name in ("manifest.train", "manifest.dev", "manifest.test", "manifest.test-heldout", "lm_text.txt",
                  "vocab.txt", "mean_std.npz", "lm.klm"):
         assert os.path.getsize(os.path.join(run["DATA_DIR"], name)) > 0, name
+    clean = read_jsonl(os.path.join(run["DATA_DIR"], "manifest.test-ood"))
+    assert len(clean) == OOD_UTTERANCES
+    channels = subprocess.run(["bash", "-c", "source examples/tiny/conf.sh && echo $OOD_CHANNELS"], cwd=REPO,
+                              capture_output=True, text=True, check=True).stdout.split()
+    for channel in channels:
+        degraded = read_jsonl(os.path.join(run["DATA_DIR"], f"manifest.test-ood-{channel}"))
+        assert [entry["text"] for entry in degraded] == [entry["text"] for entry in clean], channel
 
 
 def test_training_wrote_a_loadable_checkpoint(run):

@@ -9,6 +9,7 @@ CKPT_DIR=${CKPT_DIR:-examples/tiny_zh/checkpoints}   # checkpoints and train.log
 LOG_DIR=${LOG_DIR:-examples/tiny_zh/logs}            # stage logs, tuning table and per-utterance test results
 CORPUS_LANG=${CORPUS_LANG:-zh}                       # Mandarin sentences spoken through pinyin
 HOURS=${HOURS:-1.0}                                  # hours of speech
+OOD_UTTERANCES=${OOD_UTTERANCES:-0}                  # no out-of-domain split (its sentences are English)
 
 # a character 5-gram (characters separated by spaces, as DS2's Mandarin LMs) on unspoken corpus sentences plus
 # LM-only Tatoeba, news and review text; order 6 and pruning do no better (bench/RESULTS.md, "Mandarin LM text")
@@ -27,6 +28,7 @@ NUM_AVG=${NUM_AVG:-1}                                # params.avg is the last pa
 ERROR_RATE_TYPE=${ERROR_RATE_TYPE:-cer}              # character error rate
 BEAM_SIZE=${BEAM_SIZE:-500}                          # DS2's beam, which the results are measured with
 BLANK_PENALTY=${BLANK_PENALTY:-0.0}                  # none: with the character LM a penalty raises dev CER
+SPLITS=${SPLITS:-"test test-heldout"}                # seen voices with unseen sentences, and unseen voice variants
 NUM_ALPHAS=${NUM_ALPHAS:-10} ALPHA_FROM=${ALPHA_FROM:-0.5} ALPHA_TO=${ALPHA_TO:-5.0}  # alpha grid: 10 points
 # beta grid 0-8 in 9 points: a character LM's bonus is per character, so the best beta is larger than for words
 NUM_BETAS=${NUM_BETAS:-9} BETA_TO=${BETA_TO:-8.0}
