@@ -46,6 +46,8 @@ TEST_BOOK = "Persuasion"
 CONFUSABLE = {"a": "eo", "b": "pd", "c": "ks", "d": "tb", "e": "ai", "f": "vp", "g": "kj", "h": "'", "i": "ey",
               "j": "g", "k": "gc", "l": "r", "m": "n", "n": "m", "o": "au", "p": "bt", "q": "k", "r": "l", "s": "zc",
               "t": "dp", "u": "oa", "v": "fb", "w": "vu", "x": "ks", "y": "i", "z": "s", "'": " ", " ": "'"}
+ZH_FORTUNE_DIR = "/usr/share/games/fortunes"  # Debian's fortunes-zh (setup.sh installs it)
+ZH_FORTUNES = ["chinese", "song100", "tang300"]
 PEER_VENVS = {"ds2": ("py39", "/root/.pyenv/versions/3.9.18/bin/python", ["numpy", "paddlespeech_ctcdecoders"]),
               "pyctcdecode": ("py311", sys.executable, ["pyctcdecode"])}
 
@@ -72,17 +74,24 @@ def sentences_of(lines: list[str]) -> list[str]:
     return sentences
 
 
-def simulate_posteriors(text: str, rng: np.random.Generator) -> np.ndarray:
-    """CTC posteriors [T, 29] for ``text``: per letter 1-3 peaky frames, then 2-6 mostly-blank frames."""
-    blank = len(VOCABULARY)
-    index = {c: i for i, c in enumerate(VOCABULARY)}
+def simulate_posteriors(text: str, rng: np.random.Generator, vocabulary: list[str] = VOCABULARY,
+                        confusable: dict | None = None) -> np.ndarray:
+    """CTC posteriors [T, len(vocabulary) + 1] for ``text``: per token 1-3 peaky frames, then 2-6 mostly-blank frames.
+
+    The background logits are lowered by log(len(vocabulary) / 28), so that a large vocabulary's background holds as
+    much probability as the 28 English tokens' does.
+    """
+    confusable = CONFUSABLE if confusable is None else confusable
+    blank = len(vocabulary)
+    index = {c: i for i, c in enumerate(vocabulary)}
+    offset = float(np.log(len(vocabulary) / len(VOCABULARY)))
     frames = []
     for ch in text:
         target = index[ch]
-        confusions = [index[c] for c in CONFUSABLE[ch]]
+        confusions = [index[c] for c in confusable[ch]]
         event = rng.random()
         for _ in range(int(rng.integers(1, 4))):
-            logits = rng.normal(0.0, 0.5, blank + 1)
+            logits = rng.normal(0.0, 0.5, blank + 1) - offset
             logits[blank] = 2.5 + rng.normal(0.0, 0.5)
             logits[target] = 6.0 + rng.normal(0.0, 0.5)
             for c in confusions:
@@ -93,13 +102,65 @@ def simulate_posteriors(text: str, rng: np.random.Generator) -> np.ndarray:
                 logits[target] = logits[blank] - rng.uniform(0.2, 1.0)
             frames.append(logits)
         for _ in range(int(rng.integers(2, 7))):
-            logits = rng.normal(0.0, 0.5, blank + 1)
+            logits = rng.normal(0.0, 0.5, blank + 1) - offset
             logits[blank] = 6.0 + rng.normal(0.0, 0.5)
             logits[target] = 2.5 + rng.normal(0.0, 1.0)
             frames.append(logits)
     logits = np.array(frames)
     probs = np.exp(logits - logits.max(axis=1, keepdims=True))
     return (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def mandarin_sentences() -> list[str]:
+    """Sentences of Debian's fortunes-zh (classical poems and sayings): runs of CJK characters between sentence
+    punctuation, other characters dropped."""
+    text = ""
+    for name in ZH_FORTUNES:
+        with open(os.path.join(ZH_FORTUNE_DIR, name), encoding="utf-8", errors="replace") as handle:
+            text += handle.read() + "\n"
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    sentences = []
+    for raw in re.split(r"[\n。！？；%]+", text):
+        sentence = "".join(ch for ch in raw if "\u4e00" <= ch <= "\u9fff")
+        if sentence:
+            sentences.append(sentence)
+    return sentences
+
+
+def prepare_mandarin(num_utts: int) -> dict:
+    """Build (once) the Mandarin case: every 10th fortunes-zh sentence of 8-40 characters is a test sentence, the other
+    sentences train a character 5-gram LM; the vocabulary is every CJK character of the text (several thousand)."""
+    from models.lm.train_lm import build_binary, train_arpa
+    os.makedirs(WORK, exist_ok=True)
+    paths = {"posteriors": os.path.join(WORK, f"zh_posteriors_{num_utts}.npz"), "lm": os.path.join(WORK, "zh_char5.klm"),
+             "vocabulary": os.path.join(WORK, "zh_vocabulary.txt")}
+    sentences = mandarin_sentences()
+    held_out = [i % 10 == 0 and 8 <= len(s) <= 40 for i, s in enumerate(sentences)]
+    if not os.path.exists(paths["lm"]) or not os.path.exists(paths["vocabulary"]):
+        lm_text = os.path.join(WORK, "zh_lm_chars.txt")
+        with open(lm_text, "w", encoding="utf-8") as handle:
+            handle.writelines(" ".join(s) + "\n" for s, test in zip(sentences, held_out) if not test)
+        arpa = paths["lm"] + ".arpa"
+        train_arpa(lm_text, arpa, 5)
+        build_binary(arpa, paths["lm"], "trie")
+        os.remove(arpa)
+        with open(paths["vocabulary"], "w", encoding="utf-8") as handle:
+            handle.writelines(c + "\n" for c in sorted(set("".join(sentences))))
+    if not os.path.exists(paths["posteriors"]):
+        vocabulary = mandarin_vocabulary(paths["vocabulary"])
+        rng = np.random.default_rng(0)
+        # Confusable characters: two random ones per character (in speech, its homophones).
+        confusable = {c: [vocabulary[j] for j in rng.choice(len(vocabulary), 2, replace=False)] for c in vocabulary}
+        candidates = [s for s, test in zip(sentences, held_out) if test]
+        chosen = [candidates[i] for i in sorted(rng.choice(len(candidates), num_utts, replace=False))]
+        arrays = {f"u{i}": simulate_posteriors(s, rng, vocabulary, confusable) for i, s in enumerate(chosen)}
+        np.savez(paths["posteriors"], texts=np.array(chosen), **arrays)
+    return paths
+
+
+def mandarin_vocabulary(path: str) -> list[str]:
+    with open(path, encoding="utf-8") as handle:
+        return [line.rstrip("\n") for line in handle]
 
 
 def prepare(num_utts: int) -> dict:
@@ -140,6 +201,8 @@ def load_posteriors(path: str) -> tuple[list[str], list[np.ndarray]]:
 
 
 def vocabulary_for(lm_kind: str) -> list[str]:
+    if lm_kind == "zh":
+        return mandarin_vocabulary(os.path.join(WORK, "zh_vocabulary.txt"))
     return [CHAR_SPACE if c == " " else c for c in VOCABULARY] if lm_kind == "char" else list(VOCABULARY)
 
 
@@ -149,8 +212,8 @@ def make_decode(args: argparse.Namespace):
     if args.worker == "ours":
         from decoders import swig_wrapper
         scorer = swig_wrapper.Scorer(args.alpha, args.beta, args.lm_path, vocabulary) if args.lm_path else None
-        return lambda probs: swig_wrapper.ctc_beam_search_decoder(probs, vocabulary, args.beam_size, 1.0, 40,
-                                                                  scorer)[0][1]
+        return lambda probs: swig_wrapper.ctc_beam_search_decoder(probs, vocabulary, args.beam_size, args.cutoff_prob,
+                                                                  40, scorer)[0][1]
     if args.worker == "ds2":
         import paddlespeech_ctcdecoders as ds2
         ps_vocab = ["<space>" if c == " " else c for c in vocabulary] + ["<blank>"]
@@ -158,8 +221,8 @@ def make_decode(args: argparse.Namespace):
         blank = len(vocabulary)
 
         def decode(probs):
-            result = ds2.ctc_beam_search_decoding(probs.astype(np.float64).tolist(), ps_vocab, args.beam_size, 1.0,
-                                                  40, scorer, blank)
+            result = ds2.ctc_beam_search_decoding(probs.astype(np.float64).tolist(), ps_vocab, args.beam_size,
+                                                  args.cutoff_prob, 40, scorer, blank)
             return result[0][1].replace("<space>", " ")
         return decode
     from pyctcdecode import build_ctcdecoder
@@ -210,14 +273,26 @@ def measure(decoder: str, lm_kind: str, beam_size: int, paths: dict, args: argpa
         return json.load(handle)
 
 
-def worker_command(decoder: str, lm_kind: str, beam_size: int, paths: dict, args: argparse.Namespace, out: str,
-                   max_utts: int = -1) -> list[str]:
-    python = sys.executable if decoder == "ours" else peer_python(decoder)
+def case_settings(lm_kind: str, paths: dict, args: argparse.Namespace) -> dict:
+    """Posteriors, LM and DS2 decoding settings of a row's case: English with the command line's alpha and beta and
+    cutoff_prob 1.0, or Mandarin with DS2's Aishell settings (alpha 2.6, beta 5.0, cutoff_prob 0.99)."""
+    if lm_kind == "zh":
+        return {"posteriors": paths["zh"]["posteriors"], "lm_path": paths["zh"]["lm"], "alpha": 2.6, "beta": 5.0,
+                "cutoff_prob": 0.99}
     lm_path = {"word": paths["word_lm"], "char": paths["char_lm"], "none": ""}[lm_kind]
-    return [python, os.path.abspath(__file__), f"--worker={decoder}", f"--posteriors={paths['posteriors']}",
-            f"--lm_kind={lm_kind}", f"--lm_path={lm_path}", f"--beam_size={beam_size}", f"--alpha={args.alpha}",
-            f"--beta={args.beta}", f"--max_cpu_seconds={args.max_cpu_seconds}", f"--max_utts={max_utts}",
-            f"--out={out}"]
+    return {"posteriors": paths["posteriors"], "lm_path": lm_path, "alpha": args.alpha, "beta": args.beta,
+            "cutoff_prob": 1.0}
+
+
+def worker_command(decoder: str, lm_kind: str, beam_size: int, paths: dict, args: argparse.Namespace, out: str,
+                   max_utts: int = -1, max_cpu_seconds: float | None = None) -> list[str]:
+    python = sys.executable if decoder == "ours" else peer_python(decoder)
+    case = case_settings(lm_kind, paths, args)
+    return [python, os.path.abspath(__file__), f"--worker={decoder}", f"--posteriors={case['posteriors']}",
+            f"--lm_kind={lm_kind}", f"--lm_path={case['lm_path']}", f"--beam_size={beam_size}",
+            f"--alpha={case['alpha']}", f"--beta={case['beta']}", f"--cutoff_prob={case['cutoff_prob']}",
+            f"--max_cpu_seconds={args.max_cpu_seconds if max_cpu_seconds is None else max_cpu_seconds}",
+            f"--max_utts={max_utts}", f"--out={out}"]
 
 
 def run_quietly(command: list[str], what: str) -> bool:
@@ -231,16 +306,25 @@ def run_quietly(command: list[str], what: str) -> bool:
 
 def instructions(decoder: str, lm_kind: str, beam_size: int, paths: dict, args: argparse.Namespace,
                  max_utts: int) -> int | None:
-    """Instructions a worker executes under callgrind when it decodes its first ``max_utts`` utterances."""
+    """Instructions a worker executes under callgrind when it decodes its first ``max_utts`` utterances (all of them:
+    no CPU-time limit, which callgrind's slowdown would reach). With --reuse_results, a count saved by an earlier run
+    is reused."""
+    from utils.utility import atomic_write
     name = f"callgrind_{decoder}_{lm_kind}_{beam_size}_{max_utts}"
-    profile = os.path.join(WORK, name + ".out")
+    profile, saved = os.path.join(WORK, name + ".out"), os.path.join(WORK, name + ".count")
+    if args.reuse_results and os.path.exists(saved):
+        with open(saved) as handle:
+            return int(handle.read())
     command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={profile}",
-               *worker_command(decoder, lm_kind, beam_size, paths, args, os.path.join(WORK, name + ".json"), max_utts)]
+               *worker_command(decoder, lm_kind, beam_size, paths, args, os.path.join(WORK, name + ".json"), max_utts,
+                               max_cpu_seconds=float("inf"))]
     if not run_quietly(command, name):
         return None
     with open(profile) as handle:
         totals = [line for line in handle if line.startswith("totals:")]
     os.remove(profile)
+    with atomic_write(saved) as handle:
+        handle.write(totals[0].split()[1])
     return int(totals[0].split()[1])
 
 
@@ -264,18 +348,25 @@ def print_instruction_table(paths: dict, args: argparse.Namespace) -> None:
         print(f"| {lm_kind} | {beam} | {ours:.2f} | {ds2:.2f} | {ds2 / ours:.1f}x |", flush=True)
 
 
-def word_error_rate(references: list[str], hypotheses: list[str]) -> float:
-    from utils.error_rate import word_errors
+def error_rate(lm_kind: str, references: list[str], hypotheses: list[str]) -> float:
+    """Word error rate of the English cases, character error rate of the Mandarin one."""
+    from utils.error_rate import char_errors, word_errors
     errors = total = 0.0
     for ref, hyp in zip(references, hypotheses):
-        e, n = word_errors(ref, hyp.replace(CHAR_SPACE, " "))
+        e, n = char_errors(ref, hyp) if lm_kind == "zh" else word_errors(ref, hyp.replace(CHAR_SPACE, " "))
         errors, total = errors + e, total + n
     return errors / total
 
 
-def swig_greedy(probs: np.ndarray) -> str:
+def print_greedy(lm_kind: str, paths: dict, args: argparse.Namespace) -> None:
+    """The case's size and its greedy error rate."""
     from decoders import swig_wrapper
-    return swig_wrapper.ctc_greedy_decoder(probs, VOCABULARY)
+    references, posteriors = load_posteriors(case_settings(lm_kind, paths, args)["posteriors"])
+    vocabulary = vocabulary_for(lm_kind)
+    hypotheses = [swig_wrapper.ctc_greedy_decoder(p, vocabulary) for p in posteriors]
+    name, unit = ("Mandarin", "CER") if lm_kind == "zh" else ("English", "WER")
+    print(f"{name}: {len(references)} utterances, {sum(p.shape[0] for p in posteriors) / 100.0:.0f} s of audio, "
+          f"{len(vocabulary)} tokens, greedy {unit} {100 * error_rate(lm_kind, references, hypotheses):.1f}%")
 
 
 def batch_speedup(paths: dict, beam_size: int, threads: int) -> list[tuple[float, float]]:
@@ -300,7 +391,8 @@ def main() -> None:
     from utils.utility import add_arguments, print_arguments
     add_arguments("num_utts", int, 200, "Number of test utterances.", parser)
     add_arguments("beam_sizes", str, "500,100", "Beam sizes to compare.", parser)
-    add_arguments("lm_kinds", str, "word,char,none", "LM settings to compare: word, char, none.", parser)
+    add_arguments("lm_kinds", str, "word,char,none,zh", "LM settings to compare: word, char, none (English), zh "
+                  "(Mandarin, character LM).", parser)
     add_arguments("peers", str, "ds2,pyctcdecode", "Peer decoders to run.", parser)
     add_arguments("alpha", float, 2.5, "LM weight (DS2 default).", parser)
     add_arguments("beta", float, 0.3, "Word insertion bonus (DS2 default).", parser)
@@ -309,30 +401,34 @@ def main() -> None:
     add_arguments("threads", int, 2, "Threads for the batch-decoder scaling check (0 to skip).", parser)
     add_arguments("callgrind_utts", int, 0, "Also count decoding instructions on this many utterances with callgrind "
                   "(ours and ds2; 0 to skip).", parser)
+    add_arguments("zh_utts", int, 100, "Number of Mandarin test utterances (lm_kinds zh).", parser)
     args = parser.parse_args()
     print_arguments(args)
+    lm_kinds = args.lm_kinds.split(",")
     paths = prepare(args.num_utts)
-    references, posteriors = load_posteriors(paths["posteriors"])
-    audio = sum(p.shape[0] for p in posteriors) / 100.0
-    print(f"{len(references)} utterances, {audio:.0f} s of audio")
-
-    greedy = word_error_rate(references, [swig_greedy(p) for p in posteriors])
-    print(f"greedy WER {100 * greedy:.1f}%\n")
-    print("| LM | beam | decoder | utts | WER % | ours' WER % on these utts | audio-s / CPU-s | ours vs this |")
-    print("|---|---|---|---|---|---|---|---|")
-    for lm_kind in args.lm_kinds.split(","):
+    if "zh" in lm_kinds:
+        paths["zh"] = prepare_mandarin(args.zh_utts)
+    for lm_kind in sorted({"zh" if kind == "zh" else "word" for kind in lm_kinds}, reverse=True):
+        print_greedy(lm_kind, paths, args)
+    print("\n| LM | beam | decoder | utts | WER (zh: CER) % | ours' on these utts | same best text as ours | audio-s / CPU-s "
+          "| ours vs this |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for lm_kind in lm_kinds:
+        references, _ = load_posteriors(case_settings(lm_kind, paths, args)["posteriors"])
         for beam_size in (int(b) for b in args.beam_sizes.split(",")):
-            decoders = ["ours"] + [p for p in args.peers.split(",") if p and not (p == "pyctcdecode" and lm_kind == "char")]
+            decoders = ["ours"] + [p for p in args.peers.split(",")
+                                   if p and not (p == "pyctcdecode" and lm_kind in ("char", "zh"))]
             results = {d: measure(d, lm_kind, beam_size, paths, args) for d in decoders}
             results = {d: r for d, r in results.items() if r is not None}
             speed = {d: r["audio_seconds"] / r["cpu_seconds"] for d, r in results.items()}
             ours = results["ours"]["hypotheses"]
             for d, r in results.items():
                 n = min(len(r["hypotheses"]), len(ours))
-                wer = word_error_rate(references[:n], r["hypotheses"][:n])
-                ours_wer = word_error_rate(references[:n], ours[:n])
+                wer = error_rate(lm_kind, references[:n], r["hypotheses"][:n])
+                ours_wer = error_rate(lm_kind, references[:n], ours[:n])
+                same = sum(a == b for a, b in zip(r["hypotheses"][:n], ours[:n]))
                 ratio = "" if d == "ours" else f"{speed['ours'] / speed[d]:.1f}x"
-                print(f"| {lm_kind} | {beam_size} | {d} | {n} | {100 * wer:.1f} | {100 * ours_wer:.1f} | "
+                print(f"| {lm_kind} | {beam_size} | {d} | {n} | {100 * wer:.1f} | {100 * ours_wer:.1f} | {same}/{n} | "
                       f"{speed[d]:.1f} | {ratio} |", flush=True)
     if args.threads > 1:
         (one, one_cpu), (many, many_cpu) = batch_speedup(paths, 500, args.threads)
@@ -345,7 +441,7 @@ def main() -> None:
 def worker_main() -> None:
     parser = argparse.ArgumentParser()
     for name, kind in (("worker", str), ("posteriors", str), ("lm_kind", str), ("lm_path", str), ("beam_size", int),
-                       ("alpha", float), ("beta", float), ("max_cpu_seconds", float), ("max_utts", int),
+                       ("alpha", float), ("beta", float), ("cutoff_prob", float), ("max_cpu_seconds", float), ("max_utts", int),
                        ("out", str)):
         parser.add_argument("--" + name, type=kind, required=True)
     run_worker(parser.parse_args())

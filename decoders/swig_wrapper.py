@@ -25,10 +25,23 @@ def _as_frames(probs, vocabulary: Sequence[str], what: str = "probs_seq") -> np.
     return array
 
 
-def _vocabulary(vocabulary: Sequence[str]) -> list[str]:
-    if len(vocabulary) == 0:
-        raise ValueError("vocabulary is empty")
-    return [str(token) for token in vocabulary]
+_CONVERTED: dict[tuple, "swig_decoders.StringVector"] = {}  # the last few vocabularies, already in C++ form
+_MAX_CONVERTED = 8
+
+
+def _vocabulary(vocabulary: Sequence[str]) -> "swig_decoders.StringVector":
+    """The vocabulary as a C++ vector of strings, converted once per distinct vocabulary: a Mandarin vocabulary of
+    several thousand tokens otherwise costs a conversion per decoded utterance."""
+    key = tuple(vocabulary)
+    converted = _CONVERTED.get(key)
+    if converted is None:
+        if len(key) == 0:
+            raise ValueError("vocabulary is empty")
+        converted = swig_decoders.StringVector([str(token) for token in key])
+        if len(_CONVERTED) >= _MAX_CONVERTED:
+            _CONVERTED.clear()
+        _CONVERTED[key] = converted
+    return converted
 
 
 class Scorer(swig_decoders.Scorer):

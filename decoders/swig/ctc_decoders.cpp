@@ -1,3 +1,37 @@
+// The optimised CTC prefix beam search (and the greedy decoder and the entry points of ctc_decoders.h).
+//
+// Overview. It computes what DS2's ctc_beam_search_decoder computes, and what decoders/reference.py and the plain
+// C++ path (plain_beam_search.cpp, plain=True) compute the obvious way; the tests hold all three to the same results.
+// Several optimisations are woven into one frame loop, so here is the map.
+//
+// Data structures
+//   Node        a prefix (reference.py's _Prefix, DS2's PathTrie) in a flat pool, linked by index to its parent and
+//               siblings; `active` is _Prefix.exists. A node also keeps what its extensions need: the word LM's trie
+//               position (dict), the LM score of the token it completes (lm_logp), the OOV distance of char LMs.
+//   states_     the KenLM state after each node, so an LM score is one BaseScore from the parent's state instead of
+//               reference.py's n-gram string looked up from an empty context (ReferenceScorer.ngram/log_cond_prob).
+//   Candidate   an extension that is not an active node yet; it becomes a node only if it makes the beam.
+//   lm_cache_ / child_of_ / child_mask   vocabularies under 64 tokens: per-node rows of children's LM scores and
+//               child indexes, and the children as bits, so lookups are table reads instead of sibling walks.
+//   score_cache_  vocabularies of 64 tokens or more (Mandarin): LM scores in a hash table by (LM state, token), the
+//               states numbered by state_ids_, so prefixes that end alike share them (word LMs: by (node, token)).
+//
+// decode(), frame by frame, with the reference.py function each step stands for:
+//   Step 1: prune the frame's tokens (pruned_log_probs: _pruned); blank_penalty rescales the frame first.
+//   Step 2: the cutoffs. lm_cutoff is DS2's min_cutoff (the weakest prefix plus the blank, less max(0, beta)): below
+//           it no extension is tried. `floor` (the weakest prefix plus the blank, a bound on what a full beam keeps)
+//           and `stop` = max(lm_cutoff, floor less the LM's largest bonus) let each prefix stop at its first token
+//           that cannot make the beam, with the tokens visited by decreasing probability.
+//   Step 3: extend every prefix (the two loops of ctc_beam_search_decoder): its own blank and repeat terms, then each
+//           token via extend() (_Prefix.child plus the nb update): an active child collects the term, anything else
+//           becomes a Candidate whose score includes the LM score (lm_score: ReferenceScorer.score, cached).
+//   Step 4: keep the beam_size best (select(): _Prefix.collect, the sort and _Prefix.remove): old prefixes and
+//           candidates are ranked together with nth_element; kept candidates become nodes (make_node), dropped
+//           prefixes are released (release(): _Prefix.remove).
+// After the last frame:
+//   Step 5: the final LM scores (score_endings(): the loop after the frames, with end_log_prob: end_score) and
+//           DS2's order (results()).
+//   Step 6: report DS2's score, the LM's share removed (sentence_log_prob(): sent_log_prob), and each text.
 #include "ctc_decoders.h"
 
 #include <algorithm>
@@ -12,6 +46,7 @@
 
 #include "decoder_utils.h"
 #include "plain_beam_search.h"
+#include "score_cache.h"
 
 namespace {
 
@@ -39,6 +74,8 @@ struct alignas(64) Node {
   int32_t context = 0;                      // word LMs: node holding the LM state before the current word
   int32_t oov_distance = kNoOov;            // character LMs: tokens back to the latest OOV token (0: this one)
   uint64_t lm_known = 0;                    // tokens whose LM score as a child of this node is in lm_cache_
+  uint32_t id = 0;                          // never reused within an utterance: word LMs' keys of score_cache_
+  int32_t lm_state = 0;                     // character LMs: the StateIds id of its LM state (vocabularies >= 64)
 };
 
 // A prefix that would join the list this frame. It is only made a node if it makes the beam, which spares creating
@@ -66,6 +103,7 @@ struct Ranked {
 // Nodes are visited in the beam's order, which is scattered over the pool: each loop asks for the node it will
 // visit this many steps later.
 constexpr size_t kPrefetchAhead = 8;
+static_assert(sizeof(Node) == 128, "a node spans two cache lines");
 
 inline void prefetch_node(const std::vector<Node> &nodes, const std::vector<int32_t> &prefixes, size_t i) {
   if (i + kPrefetchAhead < prefixes.size()) __builtin_prefetch(&nodes[prefixes[i + kPrefetchAhead]]);
@@ -77,10 +115,15 @@ void check_probs(const float *probs, size_t num_frames, size_t num_classes, cons
     throw std::invalid_argument(what + "each frame has " + std::to_string(num_classes) + " probabilities, expected " +
                                 std::to_string(vocabulary.size() + 1) + " (len(vocabulary) + 1, blank last)");
   }
-  for (size_t i = 0; i < num_frames * num_classes; ++i) {
-    if (!(probs[i] >= 0.0f) || std::isinf(probs[i])) {
-      throw std::invalid_argument(what + "frame " + std::to_string(i / num_classes) + " holds " +
-                                  (std::isnan(probs[i]) ? "NaN" : "a negative or infinite value") +
+  // Each frame is counted without branches first (the loop vectorises); the bad value is sought only in a bad frame.
+  for (size_t t = 0; t < num_frames; ++t) {
+    const float *row = probs + t * num_classes;
+    uint32_t valid = 0;
+    for (size_t j = 0; j < num_classes; ++j) valid += (row[j] >= 0.0f) & (row[j] <= kFloatInf);
+    for (size_t j = 0; valid != num_classes && j < num_classes; ++j) {
+      if (row[j] >= 0.0f && !std::isinf(row[j])) continue;
+      throw std::invalid_argument(what + "frame " + std::to_string(t) + " holds " +
+                                  (std::isnan(row[j]) ? "NaN" : "a negative or infinite value") +
                                   "; expected probabilities");
     }
   }
@@ -157,7 +200,7 @@ class BeamSearch {
         char_lm_(scorer && scorer->is_character_based()), word_lm_(scorer && !scorer->is_character_based()),
         use_masks_(vocabulary.size() < 64),
         single_char_tokens_(std::all_of(vocabulary.begin(), vocabulary.end(),
-                                        [](const std::string &t) { return split_utf8(t).size() == 1; })) {
+                                        [](const std::string &t) { return utf8_length(t) == 1; })) {
     if (space_id_ >= blank_) space_id_ = -2;
     if (scorer_) {
       alpha_ = scorer_->alpha;
@@ -175,6 +218,9 @@ class BeamSearch {
   void add_candidate(float score, int32_t parent, int c, int32_t node, int32_t state, float lm_logp);
   float with_lm(float log_p, int c, float lm_logp) const;
   float lm_score(int32_t parent, int c, lm::ngram::State *out) const;
+  float with_oov(int32_t parent, int c, float logp) const;
+  int32_t new_candidate_state();
+  float cached_lm_score(int32_t parent, int c, int32_t *state);
   int32_t make_node(const Candidate &candidate);
   void release(int32_t node);
   float select(std::vector<int32_t> *prefixes);
@@ -206,6 +252,9 @@ class BeamSearch {
   std::vector<float> lm_cache_;  // LM scores of children not made nodes: lm_stride_ per node (vocabularies < 64)
   std::vector<int32_t> child_of_;  // vocabularies < 64: each node's child by token (kNone if none), a row per node
   size_t lm_stride_ = 0;
+  ScoreCache score_cache_;  // vocabularies of 64 tokens or more: LM scores of children not made nodes
+  StateIds state_ids_;      // ... with character LMs: their keys' LM states
+  uint32_t next_id_ = 1;
   std::vector<Ranked> ranked_;
 };
 
@@ -258,16 +307,16 @@ void BeamSearch::queue_new(int32_t parent, int c, float log_p, float floor) {
   int32_t state = kNone;
   if (char_lm_ || (word_lm_ && c == space_id_)) {
     const int slot = char_lm_ ? c : 0;
+    // Vocabularies under 64 tokens keep the scores in the parent's row of lm_cache_, larger ones in score_cache_.
     if (lm_stride_ && ((nodes_[parent].lm_known >> slot) & 1)) {
       lm_logp = lm_cache_[parent * lm_stride_ + slot];
+    } else if (lm_stride_) {
+      state = new_candidate_state();
+      lm_logp = lm_score(parent, c, &candidate_states_[state]);
+      lm_cache_[parent * lm_stride_ + slot] = lm_logp;
+      nodes_[parent].lm_known |= uint64_t{1} << slot;
     } else {
-      state = static_cast<int32_t>(candidate_states_.size());
-      candidate_states_.emplace_back();
-      lm_logp = lm_score(parent, c, &candidate_states_.back());
-      if (lm_stride_) {
-        lm_cache_[parent * lm_stride_ + slot] = lm_logp;
-        nodes_[parent].lm_known |= uint64_t{1} << slot;
-      }
+      lm_logp = cached_lm_score(parent, c, &state);
     }
   }
   const float score = with_lm(log_p, c, lm_logp);
@@ -292,10 +341,35 @@ float BeamSearch::lm_score(int32_t parent, int c, lm::ngram::State *out) const {
     const int64_t word = scorer_->dict_word(before.dict.state);
     return scorer_->base_score(states_[before.context], static_cast<lm::WordIndex>(word), out);
   }
-  const lm::WordIndex word = scorer_->token_word(c);
-  const int32_t oov_distance = word == 0 ? 0 : std::min(before.oov_distance + 1, kNoOov);
-  const float logp = scorer_->base_score(states_[parent], word, out);
+  return with_oov(parent, c, scorer_->base_score(states_[parent], scorer_->token_word(c), out));
+}
+
+// A character LM's log10 prob as DS2 scores it: -1000 when an OOV token is among the last max_order tokens.
+float BeamSearch::with_oov(int32_t parent, int c, float logp) const {
+  const int32_t oov_distance = scorer_->token_word(c) == 0 ? 0 : std::min(nodes_[parent].oov_distance + 1, kNoOov);
   return oov_distance < max_order_ ? kOovScore : logp;
+}
+
+int32_t BeamSearch::new_candidate_state() {
+  candidate_states_.emplace_back();
+  return static_cast<int32_t>(candidate_states_.size() - 1);
+}
+
+// lm_score through score_cache_ (vocabularies of 64 tokens or more). A character LM's score depends on the parent's
+// LM state only (the OOV rule is applied after), so prefixes with equal states share entries. *state gets the
+// candidate state computed, or kNone on a hit (make_node then computes it for the few candidates kept).
+float BeamSearch::cached_lm_score(int32_t parent, int c, int32_t *state) {
+  const uint64_t key = ScoreCache::key(char_lm_ ? nodes_[parent].lm_state : nodes_[parent].id, c);
+  float logp;
+  if (score_cache_.find(key, &logp)) return char_lm_ ? with_oov(parent, c, logp) : logp;
+  *state = new_candidate_state();
+  if (word_lm_) {
+    logp = lm_score(parent, c, &candidate_states_[*state]);
+  } else {
+    logp = scorer_->base_score(states_[parent], scorer_->token_word(c), &candidate_states_[*state]);
+  }
+  score_cache_.insert(key, logp);
+  return char_lm_ ? with_oov(parent, c, logp) : logp;
 }
 
 // Turn a candidate that made the beam into an active node holding its score.
@@ -315,6 +389,7 @@ int32_t BeamSearch::make_node(const Candidate &candidate) {
     }
     Node &node = nodes_[n];
     Node &parent = nodes_[candidate.parent];
+    node.id = next_id_++;
     node.character = candidate.character;
     node.parent = candidate.parent;
     node.next_sibling = parent.first_child;
@@ -335,6 +410,7 @@ int32_t BeamSearch::make_node(const Candidate &candidate) {
     if (char_lm_ || (word_lm_ && candidate.character == space_id_)) {
       if (candidate.state != kNone) states_[n] = candidate_states_[candidate.state];
       else lm_score(candidate.parent, candidate.character, &states_[n]);
+      if (char_lm_ && !use_masks_) node.lm_state = state_ids_.id(states_[n]);
     }
     if (word_lm_ && candidate.character == space_id_) node.context = n;
   }
@@ -416,6 +492,7 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
   nodes_[0].score = nodes_[0].b_prev = 0.0f;
   if (word_lm_) nodes_[0].dict = scorer_->dict_start();
   if (scorer_) states_.assign(1, scorer_->begin_state());
+  if (char_lm_ && !use_masks_) nodes_[0].lm_state = state_ids_.id(states_[0]);
   lm_stride_ = use_masks_ ? (char_lm_ ? num_classes : word_lm_ ? 1 : 0) : 0;
   lm_cache_.assign(lm_stride_, 0.0f);
   child_of_.assign(use_masks_ ? vocabulary_.size() : 0, kNone);
@@ -424,19 +501,19 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
   std::vector<std::pair<size_t, double>> scratch;
   std::vector<std::pair<int, float>> candidates, by_prob;
   TopTokens top;
-  std::vector<float> log_prob_of(num_classes);
+  std::vector<float> log_prob_of(num_classes, -kFloatInf);  // the frame's kept tokens' log probs, by token
   const float lm_slack = scorer_ ? static_cast<float>(std::max(0.0, beta_)) : 0.0f;
   std::vector<float> penalized(num_classes);
 
   for (size_t t = 0; t < num_frames; ++t) {
     const float *row = probs + t * num_classes;
     if (blank_scale_ != 1.0f) row = penalize_blank(row, num_classes, blank_scale_, &penalized);
+    // Step 1: prune the frame's tokens by cutoff_prob and cutoff_top_n.
     pruned_log_probs(row, num_classes, cutoff_prob_, cutoff_top_n_, &scratch, &candidates);
-    std::fill(log_prob_of.begin(), log_prob_of.end(), -kFloatInf);
     for (const auto &cand : candidates) log_prob_of[cand.first] = cand.second;
     const bool full_beam = prefixes.size() == beam_size_;
 
-    // With an LM, DS2 skips every extension below lm_cutoff. It is computed from the same float log prob as the
+    // Step 2: the cutoffs. With an LM, DS2 skips every extension below lm_cutoff. It is computed from the same float log prob as the
     // extensions (DS2 mixed float and double here, so rounding could drop the weakest prefix's own blank).
     const float log_prob_blank = static_cast<float>(std::log(static_cast<double>(row[blank_]) + kFloatMin));
     const float lm_cutoff = scorer_ && full_beam ? static_cast<float>(min_score + log_prob_blank - lm_slack) : -kFloatInf;
@@ -456,6 +533,7 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
     const float log_prob_blank_c = log_prob_of[blank_];
     if (use_masks_) top.assign(by_prob);
 
+    // Step 3: extend every prefix: its blank and repeat terms, then each token above `stop`.
     num_candidates_ = 0;
     candidate_states_.clear();
     for (size_t i = 0; i < prefixes.size(); ++i) {
@@ -508,9 +586,12 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
         }
       }
     }
+    // Step 4: keep the beam_size best of the old prefixes and the candidates.
     min_score = select(&prefixes);
+    for (const auto &cand : candidates) log_prob_of[cand.first] = -kFloatInf;
   }
 
+  // Step 5: the final LM scores, then (in results()) DS2's order; Step 6: the reported scores and texts.
   if (scorer_) score_endings(prefixes);
   return results(prefixes);
 }
@@ -540,6 +621,7 @@ double BeamSearch::end_log_prob(int32_t p, double *last_word, bool with_end) con
 // Word LMs: score each prefix's last word, which no space has completed yet, as DS2 does. With the scorer's
 // end_of_sentence, every LM then adds alpha * log10 P(</s> | the prefix's last words).
 void BeamSearch::score_endings(const std::vector<int32_t> &prefixes) {
+  // Step 5: the final LM scores.
   for (int32_t p : prefixes) {
     Node &node = nodes_[p];
     double last_word;
@@ -567,6 +649,7 @@ double BeamSearch::sentence_log_prob(int32_t p, const std::vector<int> &labels) 
 }
 
 BeamResults BeamSearch::results(std::vector<int32_t> &prefixes) const {
+  // Step 5 (end): DS2's order. Step 6: each prefix's text and DS2's score.
   std::sort(prefixes.begin(), prefixes.end(), [this](int32_t a, int32_t b) {
     return rank_key(nodes_[a].score, nodes_[a].character) > rank_key(nodes_[b].score, nodes_[b].character);
   });

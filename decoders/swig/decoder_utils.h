@@ -64,6 +64,9 @@ const float *penalize_blank(const float *row, size_t num_classes, float blank_sc
 void pruned_log_probs(const float *probs, size_t num_classes, double cutoff_prob, size_t cutoff_top_n,
                       std::vector<std::pair<size_t, double>> *scratch, std::vector<std::pair<int, float>> *out);
 
+// Number of UTF-8 characters in a string (its bytes that do not continue a character).
+size_t utf8_length(const std::string &text);
+
 // Split a UTF-8 string into its characters (each a std::string of 1 to 4 bytes).
 std::vector<std::string> split_utf8(const std::string &text);
 
