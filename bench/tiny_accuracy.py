@@ -3,9 +3,11 @@
 Reads the per-utterance results that examples/stages/test.sh (test.py --output_file) and
 bench/pocketsphinx_baseline.py write as ``<results_dir>/test.<split>.<method>.jsonl``; the voice
 family (espeak, flite, piper, hibari, mbrola, festival) is the engine part of the manifest's ``speaker`` field.
-A split whose voices all come from one family (the held-out Festival voices) is broken down by voice instead.
+A split of a few voices (the held-out Festival voices, the out-of-domain split) is broken down by voice instead.
 Under the table, for each split with both, beam search's WER minus PocketSphinx's on the same utterances, with a
-95% interval from a paired bootstrap (utterances resampled with replacement, both systems on each resample).
+95% interval from a paired bootstrap (utterances resampled with replacement, both systems on each resample); then
+for each channel version of the out-of-domain split (test-ood-reverb, -noise, ...) and decoder, its WER as a
+multiple of the clean split's.
 
     python bench/tiny_accuracy.py --results_dir examples/tiny/logs --data_dir data/tiny
 """
@@ -29,21 +31,26 @@ from utils.utility import add_arguments  # noqa: E402
 
 METHOD_ORDER = ("ctc_greedy", "ctc_beam_search", "pocketsphinx")
 BOOTSTRAP_RESAMPLES = 2000
+MAX_VOICES_LISTED = 6  # a split with this many voices or fewer gets its WER per voice, not per voice family
 
 
 def voice_families(data_dir: str, split: str) -> dict[str, str]:
     """audio_filepath -> voice family, from the manifest's ``speaker`` (e.g. ``espeak_en-us_m5`` -> espeak).
 
-    When every voice of the split is of one family, the voice itself (``festival_kal_diphone`` -> kal_diphone).
+    A split of at most MAX_VOICES_LISTED voices (the held-out and out-of-domain ones) is broken down by voice
+    instead: the voice's name when all are of one family (``festival_kal_diphone`` -> kal_diphone), else the
+    speaker (``flite_slt``).
     """
     path = os.path.join(data_dir, f"manifest.{split}")
     if not os.path.isfile(path):
         return {}
     speakers = {entry["audio_filepath"]: str(entry.get("speaker", "?")) for entry in read_manifest(path)}
     families = {audio: speaker.split("_")[0] for audio, speaker in speakers.items()}
+    if len(set(speakers.values())) > MAX_VOICES_LISTED:
+        return families
     if len(set(families.values())) == 1:
         return {audio: speaker.split("_", 1)[-1] for audio, speaker in speakers.items()}
-    return families
+    return speakers
 
 
 def read_results(results_path: str) -> list[dict]:
@@ -108,11 +115,32 @@ def comparisons(results_dir: str) -> list[str]:
     return lines
 
 
+def channel_ratios(results_dir: str, clean_split: str) -> list[str]:
+    """One line per channel split ``<clean_split>-<channel>`` and decoder: its WER against the clean split's."""
+    lines = []
+    pattern = os.path.join(results_dir, f"test.{clean_split}-*.jsonl")
+    for path in sorted(glob.glob(pattern)):
+        split, method = _split_and_method(path)
+        clean = os.path.join(results_dir, f"test.{clean_split}.{method}.jsonl")
+        if os.path.isfile(clean):
+            degraded, reference = score(path, {})["wer"], score(clean, {})["wer"]
+            ratio = f"{degraded / reference:.2f}x" if reference > 0 else "n/a (clean WER 0)"
+            lines.append(f"{split}: {method} WER {degraded * 100:.1f}% = {ratio} the clean {clean_split}'s "
+                         f"{reference * 100:.1f}%")
+    return lines
+
+
+def _split_and_method(path: str) -> tuple[str, str]:
+    """(split, method) of a ``test.<split>.<method>.jsonl`` path."""
+    split, method = os.path.basename(path)[len("test."):-len(".jsonl")].rsplit(".", 1)
+    return split, method
+
+
 def table(results_dir: str, data_dir: str) -> str:
     """The markdown table of every ``test.<split>.<method>.jsonl`` in ``results_dir``."""
     rows = []
     for path in glob.glob(os.path.join(results_dir, "test.*.jsonl")):
-        split, method = os.path.basename(path)[len("test."):-len(".jsonl")].rsplit(".", 1)
+        split, method = _split_and_method(path)
         rows.append((split, method, score(path, voice_families(data_dir, split))))
     if not rows:
         raise FileNotFoundError(f"{results_dir}: no test.<split>.<method>.jsonl results")
@@ -132,9 +160,11 @@ def main() -> None:
     add_arg = functools.partial(add_arguments, argparser=parser)
     add_arg("results_dir", str, "examples/tiny/logs", "Folder of test.<split>.<method>.jsonl files.")
     add_arg("data_dir", str, "data/tiny", "Folder of the manifests (for the voice families).")
+    add_arg("clean_split", str, "test-ood", "Split whose channel versions <clean_split>-<channel> are compared "
+            "with it.")
     args = parser.parse_args()
     print(table(args.results_dir, args.data_dir))
-    for line in comparisons(args.results_dir):
+    for line in comparisons(args.results_dir) + channel_ratios(args.results_dir, args.clean_split):
         print(line)
 
 

@@ -1,7 +1,7 @@
 """bench/tiny_accuracy.py: error rates per split, decoder and voice family (or voice) from result files."""
 import pytest
 
-from bench.tiny_accuracy import comparisons, paired_bootstrap, table, voice_families
+from bench.tiny_accuracy import MAX_VOICES_LISTED, channel_ratios, comparisons, paired_bootstrap, table, voice_families
 from data_utils.manifest import write_manifest
 
 
@@ -10,9 +10,12 @@ def results(tmp_path):
     data, logs = tmp_path / "data", tmp_path / "logs"
     data.mkdir()
     logs.mkdir()
+    # test has more voices than are listed one by one (its other utterances have no results here)
     test = [("a.wav", "espeak_en-us_m5"), ("b.wav", "flite_awb_x0.90"), ("c.wav", "flite_rms")]
+    test += [(f"x{i}.wav", f"espeak_en-gb_f{i}") for i in range(MAX_VOICES_LISTED)]
     heldout = [("d.wav", "festival_kal_diphone"), ("e.wav", "festival_ked_diphone")]
-    for split, voices in (("test", test), ("test-heldout", heldout)):
+    ood = [("f.wav", "festival_kal_diphone"), ("g.wav", "flite_slt")]
+    for split, voices in (("test", test), ("test-heldout", heldout), ("test-ood", ood), ("test-ood-noise", ood)):
         write_manifest(data / f"manifest.{split}", [{"audio_filepath": str(data / name), "duration": 1.0,
                                                      "text": "x", "speaker": speaker} for name, speaker in voices])
     # test: a has 1 of 4 words wrong, b 0 of 2, c 2 of 2 (hand-counted substitutions)
@@ -27,11 +30,35 @@ def results(tmp_path):
     return data, logs
 
 
-def test_families_for_mixed_splits_and_voices_for_a_single_family(results):
+def test_families_for_many_voices_and_voices_for_a_few(results):
     data, _ = results
     assert sorted(set(voice_families(str(data), "test").values())) == ["espeak", "flite"]
     assert sorted(voice_families(str(data), "test-heldout").values()) == ["kal_diphone", "ked_diphone"]
+    assert sorted(voice_families(str(data), "test-ood").values()) == ["festival_kal_diphone", "flite_slt"]
     assert voice_families(str(data), "dev") == {}
+
+
+def write_ood_results(data, logs):
+    """Beam search on the out-of-domain split: clean 1 of 4 words wrong, noisy 2 of 4, for PocketSphinx 3 of 4."""
+    f, g = str(data / "f.wav"), str(data / "g.wav")
+    for split, method, hypotheses in (("test-ood", "ctc_beam_search", ("a b c", "dx")),
+                                      ("test-ood-noise", "ctc_beam_search", ("a b x", "dx")),
+                                      ("test-ood-noise", "pocketsphinx", ("a y x", "dx"))):
+        write_manifest(logs / f"test.{split}.{method}.jsonl", [
+            {"audio_filepath": path, "target": target, "hypothesis": hypothesis}
+            for path, target, hypothesis in ((f, "a b c", hypotheses[0]), (g, "d", hypotheses[1]))])
+
+
+def test_out_of_domain_rows_per_voice_and_channel_ratios(results):
+    data, logs = results
+    write_ood_results(data, logs)
+    lines = table(str(logs), str(data)).splitlines()
+    clean = next(line for line in lines if line.startswith("| test-ood | ctc_beam_search"))
+    assert "| 2 | 25.0% |" in clean and "festival_kal_diphone 0.0%" in clean and "flite_slt 100.0%" in clean
+    assert any(line.startswith("| test-ood-noise | pocketsphinx | 2 | 75.0% |") for line in lines)
+    assert channel_ratios(str(logs), "test-ood") == [
+        "test-ood-noise: ctc_beam_search WER 50.0% = 2.00x the clean test-ood's 25.0%"]
+    assert channel_ratios(str(logs), "test-heldout") == []
 
 
 def test_table_rates(results):
