@@ -119,7 +119,8 @@ def print_summary(entries: dict[str, list[dict]], counts: collections.Counter, l
         for entry in entries[split]:
             by_engine[entry["speaker"].split("_")[0]] += entry["duration"]
         total = sum(by_engine.values())
-        shares = ", ".join(f"{engine} {seconds / max(total, 1e-9):.0%}" for engine, seconds in sorted(by_engine.items()))
+        shares = ", ".join(f"{engine} {seconds / max(total, 1e-9):.0%}"
+                           for engine, seconds in sorted(by_engine.items()))
         speakers = len({entry["speaker"] for entry in entries[split]})
         print(f"{split:13s} {len(entries[split]):6d} utts {total / 3600:7.3f} h {speakers:4d} speakers  ({shares})")
     if lm_text is not None:
