@@ -38,6 +38,9 @@ APT_PACKAGES=(
   r-base-core r-cran-janeaustenr r-cran-tokenizers r-cran-stringr
   # Chinese sentences for the Mandarin synthetic corpus
   fortunes-zh
+  # general English LM text (data/synth/lm_text_en.py): the World English Bible (public domain) read with
+  # diatheke, and the English fortune files (BSD)
+  sword-text-web diatheke fortunes
   # C++ decoder and KenLM tools
   build-essential cmake swig
   libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev
