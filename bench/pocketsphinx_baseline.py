@@ -2,7 +2,9 @@
 language model and dictionary, on the same WAVs as test.py.
 
 Writes ``<results_dir>/test.<split>.pocketsphinx.jsonl`` in test.py's --output_file format, so that
-bench/tiny_accuracy.py puts its WER/CER beside DeepSpeech2's.
+bench/tiny_accuracy.py puts its WER/CER beside DeepSpeech2's; by default for every test split of the corpus
+(test, test-heldout, the out-of-domain test-ood and its channels test-ood-<channel>). Audio at another sample rate
+is resampled to PocketSphinx's 16 kHz.
 
     pip install pocketsphinx
     python bench/pocketsphinx_baseline.py --data_dir data/tiny --results_dir examples/tiny/logs
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import glob
 import json
 import multiprocessing
 import os
@@ -52,17 +55,28 @@ def recognise(audio_filepath: str) -> str:
     return normalise(hypothesis.hypstr) if hypothesis is not None else ""
 
 
+def test_splits(data_dir: str) -> list[str]:
+    """The test splits of a corpus folder: the suffixes of its ``manifest.test*`` files, sorted."""
+    return sorted(os.path.basename(path)[len("manifest."):]
+                  for path in glob.glob(os.path.join(data_dir, "manifest.test*")))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arg = functools.partial(add_arguments, argparser=parser)
     add_arg("data_dir", str, "data/tiny", "Folder with manifest.<split>.")
     add_arg("results_dir", str, "examples/tiny/logs", "Where to write test.<split>.pocketsphinx.jsonl.")
-    add_arg("splits", str, "test,test-heldout", "Comma-separated manifest splits to decode.")
+    add_arg("splits", str, "", "Comma-separated manifest splits to decode (default: every manifest.test* of "
+            "data_dir: test, test-heldout, test-ood and its channels).")
     add_arg("num_workers", int, 2, "Decoding processes.")
     args = parser.parse_args()
     print_arguments(args)
+    splits = args.splits.split(",") if args.splits else test_splits(args.data_dir)
+    missing = [split for split in splits if not os.path.isfile(os.path.join(args.data_dir, f"manifest.{split}"))]
+    if missing or not splits:
+        sys.exit(f"pocketsphinx_baseline.py: no manifest.{{{','.join(missing) or 'test*'}}} in {args.data_dir}")
     with multiprocessing.Pool(args.num_workers, initializer=_init_worker) as pool:
-        for split in args.splits.split(","):
+        for split in splits:
             entries = read_manifest(os.path.join(args.data_dir, f"manifest.{split}"))
             paths = [entry["audio_filepath"] for entry in entries]
             hypotheses = list(tqdm(pool.imap(recognise, paths), total=len(paths), desc=split, unit="utt"))
