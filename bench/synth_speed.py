@@ -5,6 +5,7 @@ wall-clock second and per CPU second (this process plus the engine subprocesses;
 over the same corpus sentences.
 
     python bench/synth_speed.py --num_sentences 20
+    python bench/synth_speed.py --num_sentences 20 --engines rhvoice,pico
 """
 import argparse
 import os
@@ -28,20 +29,23 @@ def cpu_seconds() -> float:
 
 VOICES = [Voice("espeak", "en-us+m3"), Voice("flite", "awb"), Voice("flite", "rms", 1.1), Voice("piper", "joe"),
           Voice("hibari", "heart", 1.0, 0.65, 0.9), Voice("mbrola", "us2"), Voice("mbrola", "festival_us2"),
-          Voice("festival", "rab_diphone"), Voice("festival", "don_diphone")]
+          Voice("festival", "rab_diphone"), Voice("festival", "don_diphone"), Voice("rhvoice", "bdl"),
+          Voice("rhvoice", "evgeniy-eng"), Voice("rhvoice", "clb", 1.1), Voice("pico", "en-US"), Voice("pico", "en-GB")]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments("num_sentences", int, 20, "Sentences spoken by each voice.", parser)
     add_arguments("text_cache", str, "", "Folder of exported book texts (default: a temporary folder).", parser)
+    add_arguments("engines", str, "", "Comma-separated engines to time (default: all).", parser)
     args = parser.parse_args()
     print_arguments(args)
     cache = args.text_cache or tempfile.mkdtemp(prefix="books_")
     sentences = book_sentences(cache)[::997][:args.num_sentences]
     print("| voice | sentences | audio s | wall s | CPU s | audio s per wall s | audio s per CPU s |")
     print("|---|---|---|---|---|---|---|")
-    for voice in VOICES + festival_voices():
+    engines = set(args.engines.split(",")) if args.engines else None
+    for voice in [voice for voice in VOICES + festival_voices() if engines is None or voice.engine in engines]:
         speak(voice, "Warm up.", 1.0, 0.0)  # piper loads its model here
         start, cpu_start = time.perf_counter(), cpu_seconds()
         audio = 0.0
