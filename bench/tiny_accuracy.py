@@ -146,7 +146,7 @@ def table(results_dir: str, data_dir: str) -> str:
         raise FileNotFoundError(f"{results_dir}: no test.<split>.<method>.jsonl results")
     rank = {method: i for i, method in enumerate(METHOD_ORDER)}
     rows.sort(key=lambda row: (row[0], rank.get(row[1], len(rank)), row[1]))
-    lines = ["| split | decoder | utterances | WER | CER | WER per voice family (per voice if the split has few voices) |",
+    lines = ["| split | decoder | utterances | WER | CER | WER per voice family (per voice if few) |",
              "|---|---|---:|---:|---:|---|"]
     for split, method, result in rows:
         families = ", ".join(f"{family} {rate * 100:.1f}%" for family, rate in result["family_wer"].items())
