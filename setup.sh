@@ -24,6 +24,9 @@ enable_contrib_non_free() {
 APT_PACKAGES=(
   # audio I/O and tools
   libsndfile1 sox
+  # the codec augmentor's lossy round trips: MP3 (LAME), Opus and Vorbis encoders (data_utils/augmentor/codec.py);
+  # sox's GSM and AMR-NB formats (telephone.py) come with sox's libsox-fmt-base
+  ffmpeg
   # text-to-speech engines for the synthetic corpora (data/synth)
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
   # British LPC diphone voices the model trains on (the three above are held out)

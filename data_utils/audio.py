@@ -188,6 +188,10 @@ class AudioSegment:
     def _set(self, samples: np.ndarray) -> None:
         self._samples = np.asarray(samples, dtype=np.float32)
 
+    def replace_samples(self, samples: np.ndarray) -> None:
+        """Replace the samples, keeping the rate: for transforms run outside this class (the external codecs)."""
+        self._set(_to_float32(samples))
+
     def resample(self, target_sample_rate: int) -> None:
         """Resample with soxr (high quality) to ``target_sample_rate``."""
         target_sample_rate = _check_rate(target_sample_rate)

@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from data_utils.augmentor.base import AugmentorBase
+from data_utils.augmentor.codec import CodecAugmentor
 from data_utils.augmentor.equalizer_perturb import EqualizerPerturbAugmentor
 from data_utils.augmentor.impulse_response import ImpulseResponseAugmentor
 from data_utils.augmentor.noise_perturb import NoisePerturbAugmentor
@@ -33,7 +34,9 @@ from data_utils.augmentor.resample import ResampleAugmentor
 from data_utils.augmentor.shift_perturb import ShiftPerturbAugmentor
 from data_utils.augmentor.spec_augment import SpecAugmentor
 from data_utils.augmentor.speed_perturb import SpeedPerturbAugmentor
+from data_utils.augmentor.telephone import TelephoneAugmentor
 from data_utils.augmentor.volume_perturb import VolumePerturbAugmentor
+from data_utils.augmentor.vtlp import VtlpAugmentor
 
 AUGMENTORS: dict[str, type[AugmentorBase]] = {
     "volume": VolumePerturbAugmentor,
@@ -44,6 +47,9 @@ AUGMENTORS: dict[str, type[AugmentorBase]] = {
     "impulse": ImpulseResponseAugmentor,
     "resample": ResampleAugmentor,
     "equalizer": EqualizerPerturbAugmentor,
+    "vtlp": VtlpAugmentor,
+    "telephone": TelephoneAugmentor,
+    "codec": CodecAugmentor,
     "specaugment": SpecAugmentor,
 }
 ENTRY_KEYS = {"type", "params", "prob"}
