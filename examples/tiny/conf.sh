@@ -24,10 +24,20 @@ SPECGRAM_TYPE=${SPECGRAM_TYPE:-fbank}                # 80 log-mel features: fewe
 MEAN_STD_SAMPLES=${MEAN_STD_SAMPLES:-2000}           # training utterances the feature mean/std is estimated on
 
 # language model
-LM_PATH=${LM_PATH:-$DATA_DIR/lm.klm}                 # KenLM trie binary the beam search scores with
+# books: the book sentences that no utterance speaks; general: those plus everyday English (Tatoeba), the World
+# English Bible and the English fortunes (data/synth/lm_text_en.py; bench/RESULTS.md, "English LM text")
+LM_TEXT_SOURCES=${LM_TEXT_SOURCES:-books}
 LM_DOWNLOAD=${LM_DOWNLOAD:-}                         # empty: the LM is trained here, not downloaded
-LM_TEXT=${LM_TEXT:-$DATA_DIR/lm_text.txt}            # book sentences that no utterance speaks
 LM_ORDER=${LM_ORDER:-4}                              # word 4-gram
+if [ "$LM_TEXT_SOURCES" = general ]; then
+    LM_PATH=${LM_PATH:-$DATA_DIR/lm_general.klm}     # KenLM trie binary the beam search scores with
+    LM_TEXT=${LM_TEXT:-$DATA_DIR/lm_text_general.txt}  # written by the lm stage from lm_text.txt and the sources
+    LM_PRUNE=${LM_PRUNE:-"0 0 1 1"}                  # 3- and 4-grams seen once dropped: a third of the size
+else
+    LM_PATH=${LM_PATH:-$DATA_DIR/lm.klm}             # KenLM trie binary the beam search scores with
+    LM_TEXT=${LM_TEXT:-$DATA_DIR/lm_text.txt}        # written by the data stage
+    LM_PRUNE=${LM_PRUNE:-}                           # no pruning
+fi
 
 # training: 80 fbank -> 2 conv -> 3 x BiGRU-256 (4 M parameters)
 TRAIN_GPUS=${TRAIN_GPUS:-}                           # CUDA_VISIBLE_DEVICES for training; empty: left as it is
