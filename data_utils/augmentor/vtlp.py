@@ -63,8 +63,11 @@ def warp_envelope(samples: np.ndarray, sample_rate: int, alpha: float) -> np.nda
     lifter = max(1, int(LIFTER_S * sample_rate))
     cepstrum[lifter:frame - lifter + 1] = 0.0
     envelope = np.fft.rfft(cepstrum, n=frame, axis=0).real
-    sources = inverse_warp(freqs, sample_rate / 2.0, alpha)
-    warped = np.stack([np.interp(sources, freqs, column) for column in envelope.T], axis=1)
+    # linear interpolation of every frame's envelope at the same source bins
+    position = inverse_warp(freqs, sample_rate / 2.0, alpha) / freqs[1]
+    below = np.minimum(position.astype(int), len(freqs) - 2)
+    weight = (position - below)[:, None]
+    warped = (1.0 - weight) * envelope[below] + weight * envelope[below + 1]
     limit = MAX_GAIN_DB / 20.0 * math.log(10.0)
     spectra = spectra * np.exp(np.clip(warped - envelope, -limit, limit))
     _, restored = signal.istft(spectra, sample_rate, nperseg=frame, noverlap=overlap)
