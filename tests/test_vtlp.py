@@ -66,6 +66,12 @@ def test_alpha_one_leaves_the_audio_unchanged(speech):
     assert np.allclose(warped(speech[0], 1.0).samples, speech[0], atol=1e-6)
 
 
+@pytest.mark.parametrize("num_samples", [1, 300, 511, 513])
+def test_clips_shorter_than_a_window_keep_their_length(speech, num_samples):
+    segment = warped(speech[0][RATE // 2:RATE // 2 + num_samples], 1.1)
+    assert segment.num_samples == num_samples and np.all(np.isfinite(segment.samples))
+
+
 def test_same_seed_same_warp_and_other_seeds_differ(speech):
     params = {"min_alpha": 0.9, "max_alpha": 1.1}
     outputs = {}

@@ -57,7 +57,8 @@ def warp_envelope(samples: np.ndarray, sample_rate: int, alpha: float) -> np.nda
     """``samples`` with each frame's cepstral envelope warped by ``alpha``; same length, pitch and timing."""
     frame = 2 ** int(math.ceil(math.log2(FRAME_S * sample_rate)))
     overlap = 3 * frame // 4
-    freqs, _, spectra = signal.stft(samples, sample_rate, nperseg=frame, noverlap=overlap)
+    padded = np.pad(samples, (0, max(0, frame - len(samples))))  # a clip shorter than one window
+    freqs, _, spectra = signal.stft(padded, sample_rate, nperseg=frame, noverlap=overlap)
     log_magnitude = np.log(np.abs(spectra) + 1e-8)
     cepstrum = np.fft.irfft(log_magnitude, n=frame, axis=0)
     lifter = max(1, int(LIFTER_S * sample_rate))
