@@ -14,6 +14,9 @@ CORPUS_LANG=${CORPUS_LANG:-en}                       # language of the synthetic
 HOURS=${HOURS:-6.0}                                  # hours of speech: more sentences and voices beat more passes
 SEED=${SEED:-0}                                      # seed of the sentence and voice choice
 NUM_WORKERS=${NUM_WORKERS:-2}                        # synthesis processes, one per core
+# seen-voice share per TTS engine (synthesize.py --engine_weights); empty: the language's default, which leaves
+# RHVoice and Pico out (data/synth/README.md, "More voices, off by default")
+ENGINE_WEIGHTS=${ENGINE_WEIGHTS:-}
 DEV_SPLIT=${DEV_SPLIT:-dev}                          # split scored after every pass and tuned on
 VOCAB_SPLITS=${VOCAB_SPLITS:-"train dev"}            # splits whose characters make the vocabulary
 # out-of-domain test split: Harvard sentences (in no training or LM text) read by voices never trained on

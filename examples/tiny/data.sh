@@ -7,7 +7,7 @@
 # (tools/apply_channel.py); each is skipped when its manifest exists.
 #   bash examples/tiny/data.sh [examples/tiny_zh]     (usually through examples/tiny/run.sh data)
 source "$(dirname "$0")/../stages/common.sh" "${1:-$(dirname "$0")}"
-need DATA_DIR CORPUS_LANG HOURS SEED NUM_WORKERS LM_TEXT OOD_UTTERANCES OOD_CHANNELS CHANNEL_DIR
+need DATA_DIR CORPUS_LANG HOURS SEED NUM_WORKERS ENGINE_WEIGHTS LM_TEXT OOD_UTTERANCES OOD_CHANNELS CHANNEL_DIR
 
 if [ -s "$DATA_DIR/manifest.train" ] && [ -s "$DATA_DIR/lm_text.txt" ]; then
     echo "corpus exists in $DATA_DIR, skipping synthesis"
@@ -18,6 +18,7 @@ else
         --seed "$SEED" \
         --num_workers "$NUM_WORKERS" \
         --lang "$CORPUS_LANG" \
+        ${ENGINE_WEIGHTS:+--engine_weights "$ENGINE_WEIGHTS"} \
         || fail "synthesising the corpus"
     echo "tiny corpus: $DATA_DIR"
 fi
