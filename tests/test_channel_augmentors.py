@@ -135,6 +135,12 @@ def test_same_seed_same_output_and_other_seeds_draw_other_codecs(speech):
     assert len(set(kbps)) == 20 and all(16 <= rate <= 48 for rate in kbps)
 
 
+@pytest.mark.parametrize("kind, params", [("telephone", {"codecs": CODECS}), ("codec", codec_params(FORMATS, 16, 32))])
+@pytest.mark.parametrize("length", [0, 1, 100])
+def test_empty_and_very_short_audio_keep_their_length(kind, params, length):
+    assert through(kind, params, np.full(length, 0.1, dtype=np.float32)).num_samples == length
+
+
 BAD_PARAMS = {
     "unknown codec": (entry("telephone", {"codecs": ["g729"]}), "entry 1 ('telephone'): codecs must be"),
     "no codecs": (entry("telephone", {"codecs": []}), "entry 1 ('telephone'): codecs must be"),

@@ -52,7 +52,10 @@ def run_tool(argv: list[str], stdin: bytes | None = None) -> bytes:
 def round_trip(samples: np.ndarray, suffix: str, encode: list[str], decode: list[str]) -> np.ndarray:
     """Encode ``samples`` (raw float32 on the encoder's stdin) into a temporary ``*.suffix`` file, decode it back
     (raw float32 on the decoder's stdout) and return exactly ``len(samples)`` samples: the end is trimmed or
-    zero-padded, as codecs round the length up to whole frames. ``CODED`` in the argv lists stands for the file."""
+    zero-padded, as codecs round the length up to whole frames. ``CODED`` in the argv lists stands for the file.
+    Empty audio comes back as it is (ffmpeg refuses to encode nothing)."""
+    if len(samples) == 0:
+        return samples
     with tempfile.TemporaryDirectory(prefix="ds2_channel_") as work_dir:
         coded = str(Path(work_dir) / f"coded.{suffix}")
         run_tool([coded if arg == CODED else arg for arg in encode], np.asarray(samples, "<f4").tobytes())
