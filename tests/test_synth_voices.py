@@ -1,5 +1,9 @@
 """The RHVoice and SVOX Pico voice families of the synthetic corpus: they speak, stay off by default, and never
 speak with a held-out speaker's voice."""
+import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -14,6 +18,7 @@ from data.synth.voices import (ENGINE_PACKAGES, ENGINES, FLITE_HELD_OUT_TWINS, P
                                RHVOICE_HELD_OUT_TWINS, RHVOICE_VOICES, SynthesisError, Voice, engine_available,
                                festival_voices, seen_voices, speak)
 
+SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "synth", "synthesize.py")
 NEW_ENGINES = ("rhvoice", "pico")
 # The tiny example's published corpus was made with these shares; new families must not change it.
 DEFAULT_WEIGHTS = "espeak:0.1,flite:0.15,piper:0.15,hibari:0.25,mbrola:0.25,festival:0.1"
@@ -96,3 +101,18 @@ def test_heldout_speakers_never_train_in_any_plan():
     assert {u.voice.engine for u in plan if u.split == "train"} >= set(NEW_ENGINES)
     assert not {u.voice.speaker for u in plan if u.split == "test-heldout"} & trained
     assert not any("slt" in speaker for speaker in trained)
+
+
+def test_the_cli_builds_a_corpus_from_the_new_families_when_asked(tmp_path):
+    missing = [ENGINE_PACKAGES[engine] for engine in NEW_ENGINES if not engine_available(engine)]
+    if missing:
+        pytest.skip("; ".join(missing))
+    command = [sys.executable, SCRIPT, "--target_dir", str(tmp_path), "--hours", "0.005", "--seed", "3",
+               "--num_workers", "2", "--engine_weights", "rhvoice:1,pico:1", "--heldout", "False"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    with open(tmp_path / "manifest.train", encoding="utf-8") as handle:
+        entries = [json.loads(line) for line in handle]
+    assert entries and {entry["speaker"].split("_")[0] for entry in entries} <= set(NEW_ENGINES)
+    for entry in entries:
+        assert soundfile.info(entry["audio_filepath"]).samplerate == SAMPLE_RATE
