@@ -47,12 +47,12 @@ def run_channel(root, channel, output, seed=0, conf=None):
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
 
 
-def degrade_all(root, channel, output, seed=0, conf=None, noise_dir=None, manifest=None):
-    """The same in this process."""
+def degrade_all(root, channel, output, seed=0, conf=None, noise_dir=None, manifest=None, num_workers=1):
+    """The same from this process."""
     pipeline = load_channel(str(conf or os.path.join(CHANNELS, f"{channel}.json")),
                             str(root / "noise") if noise_dir is None else noise_dir)
     return apply_channel(str(manifest or root / "manifest.clean"), pipeline, seed, str(root / output),
-                         str(root / f"manifest.{output}"))
+                         str(root / f"manifest.{output}"), num_workers)
 
 
 def read_jsonl(path):
@@ -78,9 +78,9 @@ def test_each_channel_writes_wavs_that_match_its_manifest(speech, channel):
         assert np.abs(audio).max() <= 1.0 and not np.array_equal(audio, samples(before["audio_filepath"])[:len(audio)])
 
 
-def test_a_seed_gives_the_same_files_and_another_seed_others(speech):
-    for output, seed in (("first", 3), ("again", 3), ("other", 4)):
-        assert degrade_all(speech, "noise", output, seed) == len(TEXTS)
+def test_a_seed_gives_the_same_files_with_any_number_of_workers_and_another_seed_others(speech):
+    for output, seed, workers in (("first", 3, 1), ("again", 3, 2), ("other", 4, 1)):
+        assert degrade_all(speech, "noise", output, seed, num_workers=workers) == len(TEXTS)
     first, again, other = (read_jsonl(speech / f"manifest.{name}") for name in ("first", "again", "other"))
     for a, b, c in zip(first, again, other):
         assert np.array_equal(samples(a["audio_filepath"]), samples(b["audio_filepath"]))

@@ -24,8 +24,8 @@ def read_jsonl(path):
 
 
 @pytest.fixture(scope="module")
-def harvard():
-    return harvard_sentences()
+def harvard(tmp_path_factory):
+    return harvard_sentences(str(tmp_path_factory.mktemp("books")))
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import multiprocessing
 import os
 import string
 import sys
@@ -76,9 +77,18 @@ def degrade(entry: dict, index: int, pipeline: AugmentationPipeline, seed: int, 
     return {**record, "audio_filepath": path, "duration": round(info.frames / info.samplerate, 4)}
 
 
+def _degrade_line(entry: dict, manifest: str, pipeline: AugmentationPipeline, seed: int, output_dir: str) -> dict:
+    """``degrade`` with a failure named by the manifest's file and line."""
+    try:
+        return degrade(entry, entry["line_no"], pipeline, seed, output_dir)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{manifest}:{entry['line_no']}: {error}") from None
+
+
 def apply_channel(manifest: str, pipeline: AugmentationPipeline, seed: int, output_dir: str,
-                  output_manifest: str) -> int:
-    """Degrade every utterance of ``manifest`` and write ``output_manifest``; returns the number written."""
+                  output_manifest: str, num_workers: int = 1) -> int:
+    """Degrade every utterance of ``manifest`` over ``num_workers`` processes and write ``output_manifest``;
+    returns the number written (the files do not depend on ``num_workers``)."""
     entries = read_manifest(manifest)
     names: dict[str, int] = {}
     for entry in entries:
@@ -87,12 +97,13 @@ def apply_channel(manifest: str, pipeline: AugmentationPipeline, seed: int, outp
             raise ValueError(f"{manifest}:{entry['line_no']}: {name} has the file name of line {names[name]}; "
                              f"the degraded files would overwrite each other in {output_dir}")
         names[name] = entry["line_no"]
-    degraded = []
-    for entry in tqdm(entries, desc=os.path.basename(output_manifest), unit="utt"):
-        try:
-            degraded.append(degrade(entry, entry["line_no"], pipeline, seed, output_dir))
-        except (OSError, ValueError) as error:
-            raise ValueError(f"{manifest}:{entry['line_no']}: {error}") from None
+    job = functools.partial(_degrade_line, manifest=manifest, pipeline=pipeline, seed=seed, output_dir=output_dir)
+    progress = functools.partial(tqdm, total=len(entries), desc=os.path.basename(output_manifest), unit="utt")
+    if num_workers > 1:
+        with multiprocessing.Pool(num_workers) as pool:
+            degraded = list(progress(pool.imap(job, entries, chunksize=4)))
+    else:
+        degraded = [job(entry) for entry in progress(entries)]
     write_manifest(output_manifest, degraded)
     return len(degraded)
 
@@ -107,11 +118,13 @@ def main() -> None:
     add_arg("output_dir", str, "data/tiny/wav/test-ood-noise", "Folder for the degraded WAVs.")
     add_arg("output_manifest", str, "data/tiny/manifest.test-ood-noise", "Manifest of the degraded WAVs.")
     add_arg("seed", int, 0, "Seed of every random choice (noise clip, SNR, room, ...), per utterance.")
+    add_arg("num_workers", int, 2, "Processes (codecs and telephone lines run sox or ffmpeg per utterance).")
     args = parser.parse_args()
     print_arguments(args)
     try:
         pipeline = load_channel(args.augment_conf, args.noise_dir)
-        count = apply_channel(args.manifest, pipeline, args.seed, args.output_dir, args.output_manifest)
+        count = apply_channel(args.manifest, pipeline, args.seed, args.output_dir, args.output_manifest,
+                              args.num_workers)
     except (OSError, ValueError) as error:
         sys.exit(f"apply_channel.py: {error}")
     print(f"wrote {count} utterances through {args.augment_conf} to {args.output_manifest}")

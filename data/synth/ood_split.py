@@ -16,13 +16,13 @@ import argparse
 import glob
 import os
 import random
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from data.synth.corpus_plan import Utterance, plan_utterance  # noqa: E402
+from data.synth.lm_text_en import export_reserved  # noqa: E402
 from data.synth.normalize_text import normalize_transcript, spoken_form  # noqa: E402
 from data.synth.synthesize import print_summary, synthesize_all  # noqa: E402
 from data.synth.text_sources import Sentence  # noqa: E402
@@ -35,20 +35,15 @@ HARVARD_SOURCE = "harvard"
 FLITE_HELD_OUT_VOICES = ("slt",)  # flite voices whose speakers no split trains on (voices.FLITE_HELD_OUT_TWINS)
 
 
-def harvard_sentences() -> list[Sentence]:
-    """The Harvard sentences (r-cran-stringr), in their published order, in the corpus' spoken and transcript forms."""
-    try:
-        result = subprocess.run(["Rscript", "-e", "library(stringr); writeLines(sentences)"], check=True,
-                                capture_output=True, text=True)
-    except FileNotFoundError as error:
-        raise RuntimeError("Rscript not found: install r-base-core and r-cran-stringr (setup.sh does)") from error
-    except subprocess.CalledProcessError as error:
-        raise RuntimeError(f"Rscript could not read stringr's Harvard sentences: {error.stderr.strip()}") from error
+def harvard_sentences(cache_dir: str) -> list[Sentence]:
+    """The Harvard sentences (r-cran-stringr, exported under ``cache_dir`` once), in their published order, in the
+    corpus' spoken and transcript forms."""
     sentences = []
-    for line in result.stdout.splitlines():
-        spoken = spoken_form(line)
-        if spoken is not None:
-            sentences.append(Sentence(spoken, normalize_transcript(spoken), HARVARD_SOURCE))
+    with open(export_reserved(cache_dir)["harvard"], encoding="utf-8") as handle:
+        for line in handle:
+            spoken = spoken_form(line.strip())
+            if spoken is not None:
+                sentences.append(Sentence(spoken, normalize_transcript(spoken), HARVARD_SOURCE))
     if not sentences:
         raise RuntimeError("r-cran-stringr's sentences gave no readable sentence")
     return sentences
@@ -105,6 +100,8 @@ def main() -> None:
     add_arguments("num_workers", int, 2, "Synthesis processes.", parser)
     add_arguments("exclude_text", str, "", "Comma-separated LM text files no sentence of the split may occur in "
                   "(default: <target_dir>/lm_text.txt).", parser)
+    add_arguments("text_cache", str, "", "Folder for the exported Harvard sentences (default: <target_dir>/books).",
+                  parser)
     args = parser.parse_args()
     print_arguments(args)
     if args.utterances <= 0:
@@ -112,7 +109,8 @@ def main() -> None:
     text_paths = args.exclude_text.split(",") if args.exclude_text else [os.path.join(args.target_dir, "lm_text.txt")]
     try:
         spoken, lm_text = corpus_texts(args.target_dir, text_paths)
-        plan = plan_ood(harvard_sentences(), args.utterances, args.seed, ood_voices(), spoken, lm_text)
+        text_cache = args.text_cache or os.path.join(args.target_dir, "books")
+        plan = plan_ood(harvard_sentences(text_cache), args.utterances, args.seed, ood_voices(), spoken, lm_text)
     except (RuntimeError, ValueError) as error:
         raise SystemExit(f"ood_split.py: {error}") from error
     entries, counts = synthesize_all(plan, os.path.join(args.target_dir, "wav"), args.num_workers, (SPLIT,))

@@ -21,7 +21,9 @@ DEV_SPLIT=${DEV_SPLIT:-dev}                          # split scored after every 
 VOCAB_SPLITS=${VOCAB_SPLITS:-"train dev"}            # splits whose characters make the vocabulary
 # out-of-domain test split: Harvard sentences (in no training or LM text) read by voices never trained on
 OOD_UTTERANCES=${OOD_UTTERANCES:-300}                # utterances of manifest.test-ood (voices taking turns); 0: none
-OOD_CHANNELS=${OOD_CHANNELS:-"reverb noise"}         # manifest.test-ood-<channel>: the split through that channel
+# manifest.test-ood-<channel>: the split in simulated rooms, in noise at 5-20 dB SNR, over a phone line (8 kHz, GSM,
+# AMR-NB or G.711) and through MP3/Opus at 12-24 kbit/s
+OOD_CHANNELS=${OOD_CHANNELS:-"reverb noise phone codec"}
 CHANNEL_DIR=${CHANNEL_DIR:-examples/tiny/channels}   # <channel>.json: the augmentors that make each channel
 SPECGRAM_TYPE=${SPECGRAM_TYPE:-fbank}                # 80 log-mel features: fewer inputs than linear spectrograms
 MEAN_STD_SAMPLES=${MEAN_STD_SAMPLES:-2000}           # training utterances the feature mean/std is estimated on
@@ -90,7 +92,7 @@ BETA=${BETA:-}                                       # word bonus; empty: the tu
 NUM_ALPHAS=${NUM_ALPHAS:-7} ALPHA_FROM=${ALPHA_FROM:-1.0} ALPHA_TO=${ALPHA_TO:-4.0}  # alpha grid: 7 points
 NUM_BETAS=${NUM_BETAS:-5} BETA_FROM=${BETA_FROM:-0.0} BETA_TO=${BETA_TO:-2.4}    # beta grid: 5 points
 # seen voices with unseen sentences, unseen Festival voices, and the out-of-domain split clean and through channels
-SPLITS=${SPLITS:-"test test-heldout test-ood test-ood-reverb test-ood-noise"}
+SPLITS=${SPLITS:-"test test-heldout test-ood test-ood-reverb test-ood-noise test-ood-phone test-ood-codec"}
 METHODS=${METHODS:-"ctc_greedy ctc_beam_search"}     # greedy, and beam search with the LM
 ACCURACY_TABLE=${ACCURACY_TABLE:-bench/tiny_accuracy.py}  # tabulates the test results per split and voice family
 INFER_SPLIT=${INFER_SPLIT:-test-heldout}             # the infer stage transcribes held-out voices

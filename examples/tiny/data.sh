@@ -7,7 +7,7 @@
 # (tools/apply_channel.py); each is skipped when its manifest exists.
 #   bash examples/tiny/data.sh [examples/tiny_zh]     (usually through examples/tiny/run.sh data)
 source "$(dirname "$0")/../stages/common.sh" "${1:-$(dirname "$0")}"
-need DATA_DIR CORPUS_LANG HOURS SEED NUM_WORKERS ENGINE_WEIGHTS LM_TEXT OOD_UTTERANCES OOD_CHANNELS CHANNEL_DIR
+need DATA_DIR CORPUS_LANG HOURS SEED NUM_WORKERS ENGINE_WEIGHTS OOD_UTTERANCES OOD_CHANNELS CHANNEL_DIR
 
 if [ -s "$DATA_DIR/manifest.train" ] && [ -s "$DATA_DIR/lm_text.txt" ]; then
     echo "corpus exists in $DATA_DIR, skipping synthesis"
@@ -26,7 +26,8 @@ if [ "$OOD_UTTERANCES" -le 0 ]; then
     exit 0
 fi
 
-# the out-of-domain split: Harvard sentences, none in the corpus or in LM_TEXT, read by the held-out voices
+# the out-of-domain split: Harvard sentences, none in the corpus or its lm_text.txt, read by the held-out voices
+# (the general LM text, LM_TEXT_SOURCES=general, leaves out every Harvard sentence itself)
 if [ -s "$DATA_DIR/manifest.test-ood" ]; then
     echo "manifest.test-ood exists in $DATA_DIR, skipping its synthesis"
 else
@@ -35,7 +36,7 @@ else
         --utterances "$OOD_UTTERANCES" \
         --seed "$SEED" \
         --num_workers "$NUM_WORKERS" \
-        --exclude_text "$LM_TEXT" \
+        --exclude_text "$DATA_DIR/lm_text.txt" \
         || fail "synthesising the out-of-domain split"
 fi
 # ... and through each channel, with noise clips and rooms of their own (seed SEED+1; training's noise has seed 0)
@@ -60,5 +61,6 @@ for channel in $OOD_CHANNELS; do
         --output_dir "$DATA_DIR/wav/test-ood-$channel" \
         --output_manifest "$manifest" \
         --seed "$SEED" \
+        --num_workers "$NUM_WORKERS" \
         || fail "passing the out-of-domain split through the $channel channel"
 done
