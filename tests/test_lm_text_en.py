@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from data.synth.lm_text_en import (bible_chapters, build_pool, fortune_texts, harvard_sentences, manifest_texts,
-                                   reserved_texts, tatoeba_texts)
+from data.synth.lm_text_en import (bible_chapters, build_pool, fortune_texts, general_pool, harvard_sentences,
+                                   manifest_texts, reserved_texts, tatoeba_texts)
 from models.lm.evaluate_lm import load_kenlm, lm_coverage
 from models.lm.train_lm import build_binary, train_arpa
 from test_recipes import bash, flags, recorded_calls
@@ -44,6 +44,20 @@ def test_sense_and_sensibility_stays_out(tmp_path):
     pool = build_pool([[long_sentence.capitalize() + ".", "Then " + long_sentence + " again.", "A new line."]],
                       novel, contained)
     assert pool == ["a new line"]
+
+
+@NEEDS_R
+def test_general_pool_keeps_the_corpus_splits_out(tmp_path):
+    (tmp_path / "lm_text.txt").write_text("a line the train split speaks\nbefore a dev sentence here after\n"
+                                          "a plain book line\n", encoding="utf-8")
+    (tmp_path / "manifest.train").write_text('{"text": "a line the train split speaks"}\n', encoding="utf-8")
+    (tmp_path / "manifest.dev").write_text('{"text": "a dev sentence here"}\n', encoding="utf-8")
+    books = str(tmp_path / "lm_text.txt")
+    assert general_pool(str(tmp_path), str(tmp_path / "cache"), books, sources=[]) == ["a plain book line"]
+    with pytest.raises(ValueError, match="unknown LM text source 'wiki'"):
+        general_pool(str(tmp_path), str(tmp_path / "cache"), books, sources=["wiki"])
+    with pytest.raises(FileNotFoundError, match="nowhere.txt"):
+        general_pool(str(tmp_path), str(tmp_path / "cache"), str(tmp_path / "nowhere.txt"), sources=[])
 
 
 def test_fortunes_lose_their_attribution(tmp_path):

@@ -27,7 +27,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -192,16 +192,28 @@ def build_pool(sources: Iterable[Iterable[str]], spoken: Iterable[str], evaluate
     return without_leaks(units, spoken, evaluated)
 
 
-def general_pool(data_dir: str, cache_dir: str, books_text: str) -> list[str]:
-    """The books' LM text (``books_text``, already normalised) and the general sources, free of leaks."""
+# The general sources by name: each gives its paragraphs, given the cache folder for exported texts.
+GENERAL_SOURCES: dict[str, Callable[[str], list[str]]] = {
+    "tatoeba": lambda cache_dir: tatoeba_texts(),
+    "bible": lambda cache_dir: bible_chapters(export_bible(cache_dir)),
+    "fortunes": lambda cache_dir: fortune_texts(),
+}
+
+
+def general_pool(data_dir: str, cache_dir: str, books_text: str,
+                 sources: Iterable[str] = tuple(GENERAL_SOURCES)) -> list[str]:
+    """The books' LM text (``books_text``, already normalised) and the named general sources, free of leaks."""
+    unknown = [name for name in sources if name not in GENERAL_SOURCES]
+    if unknown:
+        raise ValueError(f"unknown LM text source {unknown[0]!r} (choose from {', '.join(GENERAL_SOURCES)})")
     if not os.path.isfile(books_text):
         raise FileNotFoundError(f"books LM text not found: {books_text} (the data stage writes it)")
     with open(books_text, encoding="utf-8") as handle:
         books = [line.strip() for line in handle if line.strip()]
     spoken, evaluated = manifest_texts(data_dir)
     novel, contained = reserved_texts(cache_dir)
-    sources = [books, tatoeba_texts(), bible_chapters(export_bible(cache_dir)), fortune_texts()]
-    return build_pool(sources, spoken + novel, evaluated + contained)
+    paragraphs = [books] + [GENERAL_SOURCES[name](cache_dir) for name in sources]
+    return build_pool(paragraphs, spoken + novel, evaluated + contained)
 
 
 def main() -> None:
@@ -210,11 +222,13 @@ def main() -> None:
     add_arguments("books_text", str, "", "The books' LM text ('': <data_dir>/lm_text.txt).", parser)
     add_arguments("cache_dir", str, "", "Where exported texts are cached ('': <data_dir>/books).", parser)
     add_arguments("output", str, "data/tiny/lm_text_general.txt", "Output text, one sentence a line.", parser)
+    add_arguments("sources", str, ",".join(GENERAL_SOURCES), "Comma-separated general sources added to the books.",
+                  parser)
     args = parser.parse_args()
     print_arguments(args)
     try:
         pool = general_pool(args.data_dir, args.cache_dir or os.path.join(args.data_dir, "books"),
-                            args.books_text or os.path.join(args.data_dir, "lm_text.txt"))
+                            args.books_text or os.path.join(args.data_dir, "lm_text.txt"), args.sources.split(","))
     except (OSError, RuntimeError, ValueError) as error:
         raise SystemExit(f"lm_text_en.py: {error}") from error
     with atomic_write(args.output, encoding="utf-8") as handle:
