@@ -206,6 +206,8 @@ class BeamSearch {
       alpha_ = scorer_->alpha;
       beta_ = scorer_->beta;
       max_order_ = static_cast<int32_t>(scorer_->get_max_order());
+      token_oov_.resize(vocabulary.size());
+      for (size_t c = 0; c < vocabulary.size(); ++c) token_oov_[c] = scorer_->token_word(static_cast<int>(c)) == 0;
     }
   }
 
@@ -218,6 +220,7 @@ class BeamSearch {
   void add_candidate(float score, int32_t parent, int c, int32_t node, int32_t state, float lm_logp);
   float with_lm(float log_p, int c, float lm_logp) const;
   float lm_score(int32_t parent, int c, lm::ngram::State *out) const;
+  float new_lm_score(int32_t parent, int c, int32_t *state);
   float with_oov(int32_t parent, int c, float logp) const;
   int32_t new_candidate_state();
   float cached_lm_score(int32_t parent, int c, int32_t *state);
@@ -240,6 +243,7 @@ class BeamSearch {
   const bool char_lm_, word_lm_;
   const bool use_masks_;
   const bool single_char_tokens_;  // every vocabulary token is one UTF-8 character
+  std::vector<uint8_t> token_oov_;  // character LMs: tokens the LM lacks (1)
   double alpha_ = 0.0, beta_ = 0.0;
   int32_t max_order_ = 0;
 
@@ -251,6 +255,7 @@ class BeamSearch {
   std::vector<lm::ngram::State> candidate_states_;
   std::vector<float> lm_cache_;  // LM scores of children not made nodes: lm_stride_ per node (vocabularies < 64)
   std::vector<int32_t> child_of_;  // vocabularies < 64: each node's child by token (kNone if none), a row per node
+  std::vector<int32_t> child_at_;  // vocabularies >= 64: the children of the prefix being extended, by token
   size_t lm_stride_ = 0;
   ScoreCache score_cache_;  // vocabularies of 64 tokens or more: LM scores of children not made nodes
   StateIds state_ids_;      // ... with character LMs: their keys' LM states
@@ -260,13 +265,11 @@ class BeamSearch {
 
 inline bool precedes(const Ranked &x, const Ranked &y) { return x.key > y.key; }
 
-// A table lookup for small vocabularies (walking the siblings would miss the cache at each step), else the walk.
+// A table lookup: child_of_ for small vocabularies, else child_at_, which holds the children of the prefix being
+// extended (walking the siblings for every token would miss the cache at each step).
 int32_t BeamSearch::find_child(int32_t parent, int c) const {
   if (use_masks_) return (nodes_[parent].child_mask >> c) & 1 ? child_of_[parent * vocabulary_.size() + c] : kNone;
-  for (int32_t n = nodes_[parent].first_child; n != kNone; n = nodes_[n].next_sibling) {
-    if (nodes_[n].character == c) return n;
-  }
-  return kNone;
+  return child_at_[c];
 }
 
 // The LM's share of an extension by token c, added as DS2 adds it (in double, stored in float).
@@ -305,20 +308,7 @@ void BeamSearch::queue_new(int32_t parent, int c, float log_p, float floor) {
   }
   float lm_logp = 0.0f;
   int32_t state = kNone;
-  if (char_lm_ || (word_lm_ && c == space_id_)) {
-    const int slot = char_lm_ ? c : 0;
-    // Vocabularies under 64 tokens keep the scores in the parent's row of lm_cache_, larger ones in score_cache_.
-    if (lm_stride_ && ((nodes_[parent].lm_known >> slot) & 1)) {
-      lm_logp = lm_cache_[parent * lm_stride_ + slot];
-    } else if (lm_stride_) {
-      state = new_candidate_state();
-      lm_logp = lm_score(parent, c, &candidate_states_[state]);
-      lm_cache_[parent * lm_stride_ + slot] = lm_logp;
-      nodes_[parent].lm_known |= uint64_t{1} << slot;
-    } else {
-      lm_logp = cached_lm_score(parent, c, &state);
-    }
-  }
+  if (char_lm_ || (word_lm_ && c == space_id_)) lm_logp = new_lm_score(parent, c, &state);
   const float score = with_lm(log_p, c, lm_logp);
   if (!(score < floor)) add_candidate(score, parent, c, kNone, state, lm_logp);
 }
@@ -332,6 +322,22 @@ inline void BeamSearch::add_candidate(float score, int32_t parent, int c, int32_
   candidate.node = node;
   candidate.state = state;
   candidate.lm_logp = lm_logp;
+}
+
+// lm_score of a new prefix, through the caches. *state gets the index in candidate_states_ of the LM state after the
+// token when it was computed, else kNone (make_node computes it for the few candidates kept). A character LM's
+// score is -1000 whenever the child's n-gram holds an OOV token, so no lookup is made then.
+float BeamSearch::new_lm_score(int32_t parent, int c, int32_t *state) {
+  if (char_lm_ && (token_oov_[c] || nodes_[parent].oov_distance + 1 < max_order_)) return kOovScore;
+  if (!lm_stride_) return cached_lm_score(parent, c, state);
+  // Vocabularies under 64 tokens keep the scores in the parent's row of lm_cache_.
+  const int slot = char_lm_ ? c : 0;
+  if ((nodes_[parent].lm_known >> slot) & 1) return lm_cache_[parent * lm_stride_ + slot];
+  *state = new_candidate_state();
+  const float lm_logp = lm_score(parent, c, &candidate_states_[*state]);
+  lm_cache_[parent * lm_stride_ + slot] = lm_logp;
+  nodes_[parent].lm_known |= uint64_t{1} << slot;
+  return lm_logp;
 }
 
 // log10 LM prob of token c after prefix `parent` (DS2: -1000 when an OOV token is in the n-gram), and the state.
@@ -356,20 +362,19 @@ int32_t BeamSearch::new_candidate_state() {
 }
 
 // lm_score through score_cache_ (vocabularies of 64 tokens or more). A character LM's score depends on the parent's
-// LM state only (the OOV rule is applied after), so prefixes with equal states share entries. *state gets the
-// candidate state computed, or kNone on a hit (make_node then computes it for the few candidates kept).
+// LM state only (new_lm_score applies the OOV rule first), so prefixes with equal states share entries.
 float BeamSearch::cached_lm_score(int32_t parent, int c, int32_t *state) {
   const uint64_t key = ScoreCache::key(char_lm_ ? nodes_[parent].lm_state : nodes_[parent].id, c);
   float logp;
-  if (score_cache_.find(key, &logp)) return char_lm_ ? with_oov(parent, c, logp) : logp;
+  if (score_cache_.find(key, &logp)) return logp;
   *state = new_candidate_state();
-  if (word_lm_) {
-    logp = lm_score(parent, c, &candidate_states_[*state]);
-  } else {
+  if (char_lm_) {  // the OOV rule is applied by new_lm_score
     logp = scorer_->base_score(states_[parent], scorer_->token_word(c), &candidate_states_[*state]);
+  } else {
+    logp = lm_score(parent, c, &candidate_states_[*state]);
   }
   score_cache_.insert(key, logp);
-  return char_lm_ ? with_oov(parent, c, logp) : logp;
+  return logp;
 }
 
 // Turn a candidate that made the beam into an active node holding its score.
@@ -496,6 +501,7 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
   lm_stride_ = use_masks_ ? (char_lm_ ? num_classes : word_lm_ ? 1 : 0) : 0;
   lm_cache_.assign(lm_stride_, 0.0f);
   child_of_.assign(use_masks_ ? vocabulary_.size() : 0, kNone);
+  child_at_.assign(use_masks_ ? 0 : vocabulary_.size(), kNone);
   std::vector<int32_t> prefixes{0};
   float min_score = nodes_[0].score;
   std::vector<std::pair<size_t, double>> scratch;
@@ -562,6 +568,9 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
           extend(p, c, log_p, floor);
         }
       } else {
+        for (int32_t n = use_masks_ ? kNone : nodes_[p].first_child; n != kNone; n = nodes_[n].next_sibling) {
+          child_at_[nodes_[n].character] = n;
+        }
         for (const auto &cand : ds2_order ? candidates : by_prob) {
           const int c = cand.first;
           const float log_prob_c = cand.second;
@@ -573,6 +582,9 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
           float log_p = log_prob_c + p_score;
           if (c == character) log_p = b_prev > -kFloatInf ? log_prob_c + b_prev : -kFloatInf;
           extend(p, c, log_p, floor);
+        }
+        for (int32_t n = use_masks_ ? kNone : nodes_[p].first_child; n != kNone; n = nodes_[n].next_sibling) {
+          child_at_[nodes_[n].character] = kNone;
         }
       }
       if (!scorer_ && floor > -kFloatInf) {  // active children below `stop` still collect their term

@@ -57,7 +57,7 @@ class ScoreCache {
   // Looks `key` up: true and *value set when it is held.
   bool find(uint64_t key, float *value) const {
     if (slots_.empty()) return false;
-    for (size_t i = slot_of(key);; i = (i + 1) & mask_) {
+    for (size_t i = slot_of(key);; i = (i + 1) & (kSlots - 1)) {
       const Slot &slot = slots_[i];
       if (slot.key == key) {
         *value = slot.value;
@@ -67,47 +67,31 @@ class ScoreCache {
     }
   }
 
-  // Stores a key that find() did not hold. A table half full doubles, up to kMaxSlots; a full-sized one is emptied
-  // (old prefixes' entries are then mostly stale, and any entry can be computed again).
+  // Stores a key that find() did not hold. A table half full is emptied first: entries are mostly wanted again
+  // within a few frames, and any entry can be computed again.
   void insert(uint64_t key, float value) {
-    if (2 * (count_ + 1) > slots_.size()) {
-      if (slots_.size() >= kMaxSlots) {
-        std::fill(slots_.begin(), slots_.end(), Slot{});
-        count_ = 0;
-      } else {
-        grow();
-      }
+    if (slots_.empty()) slots_.resize(kSlots);
+    if (2 * (count_ + 1) > kSlots) {
+      std::fill(slots_.begin(), slots_.end(), Slot{});
+      count_ = 0;
     }
     size_t i = slot_of(key);
-    while (slots_[i].key != kEmpty) i = (i + 1) & mask_;
+    while (slots_[i].key != kEmpty) i = (i + 1) & (kSlots - 1);
     slots_[i] = {key, value};
     ++count_;
   }
 
  private:
   static constexpr uint64_t kEmpty = ~uint64_t{0};
-  static constexpr size_t kMinSlots = size_t{1} << 12;
-  static constexpr size_t kMaxSlots = size_t{1} << 18;
+  static constexpr int kLogSlots = 16;
+  static constexpr size_t kSlots = size_t{1} << kLogSlots;
   struct Slot {
     uint64_t key = kEmpty;
     float value = 0.0f;
   };
 
-  size_t slot_of(uint64_t key) const { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_); }
+  static size_t slot_of(uint64_t key) { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - kLogSlots)); }
 
-  void grow() {
-    std::vector<Slot> old(slots_.empty() ? kMinSlots : 2 * slots_.size());
-    old.swap(slots_);
-    mask_ = slots_.size() - 1;
-    shift_ = 64 - __builtin_ctzll(slots_.size());
-    count_ = 0;
-    for (const Slot &slot : old) {
-      if (slot.key != kEmpty) insert(slot.key, slot.value);
-    }
-  }
-
-  std::vector<Slot> slots_;
-  size_t mask_ = 0;
-  int shift_ = 64;
+  std::vector<Slot> slots_;  // kSlots once used (open addressing)
   size_t count_ = 0;
 };
