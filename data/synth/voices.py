@@ -9,8 +9,8 @@ flite, piper and MBROLA have few speakers, so each is also "morphed" into pseudo
 shift of pitch and formants, as a shorter or longer vocal tract would give). hibari's vocoder parameters allow
 more: pitch and formants are moved separately (``hibari_voice.py``), which gives it male pseudo-speakers too.
 Held-out voices: every installed English Festival voice but its MBROLA ones (their speakers are seen). flite's
-kal/kal16/slt are the same speakers as Festival's kal_diphone and slt HTS voices, so they are used nowhere
-(awb_time is a limited-domain clock voice).
+kal/kal16/slt are the same speakers as Festival's kal_diphone and slt HTS voices, so no training, dev or test split
+uses them; flite's slt reads part of the out-of-domain split (ood_split.py). awb_time is a limited-domain clock voice.
 Off by default (no share in the default engine weights): RHVoice's English HTS voices (Debian rhvoice-english, five
 speakers; its slt is the held-out Festival slt's speaker, so it is used nowhere) and SVOX Pico's en-US and en-GB
 voices (pico2wave), each also morphed.
