@@ -115,10 +115,10 @@ def measure(name: str, lines: list[str], prune: str, args: argparse.Namespace, t
 
 
 def table(rows: list[dict], tests: dict[str, list[str]]) -> str:
-    """The Markdown table: one row per LM, perplexity / OOV words / sentences with an OOV word per test text."""
-    header = ("| LM text | prune | lines | words | word types | trie MB | KenLM load s, cold / warm "
-              "| decoder Scorer load s, cold / warm | "
-              + " | ".join(f"{test}: perplexity | OOV words | sentences with OOV" for test in tests) + " |")
+    """The Markdown table: one row per LM, then per test text its perplexity ("ppl"), the share of its words outside
+    the LM's vocabulary ("OOV") and the share of its sentences holding such a word ("OOV sent.")."""
+    header = ("| LM text | prune | lines | words | types | MB | KenLM load s | Scorer load s | "
+              + " | ".join(f"{test} ppl | OOV | OOV sent." for test in tests) + " |")
     lines = [header, "|---|---|" + "---:|" * (6 + 3 * len(tests))]
     for row in rows:
         cells = [row["text"], row["prune"], f"{row['lines']:,}", f"{row['words']:,}", f"{row['types']:,}",
@@ -138,7 +138,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     cache = os.path.join(args.work_dir, "cache")
     books, persuasion = book_texts(cache)
     harvard = harvard_sentences(cache)
-    tests = {f"Harvard ({len(harvard)})": harvard, f"Persuasion 23-24 ({len(persuasion)})": persuasion}
+    tests = {"Harvard": harvard, "Persuasion": persuasion}
+    print(f"{len(harvard)} Harvard sentences ({sum(len(text.split()) for text in harvard)} words), "
+          f"{len(persuasion)} Persuasion sentences ({sum(len(text.split()) for text in persuasion)} words)")
     novel, contained = reserved_texts(cache)
     spoken, evaluated = novel + persuasion, contained + persuasion
     general = {name: source(cache) for name, source in GENERAL_SOURCES.items()}
