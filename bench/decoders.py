@@ -132,8 +132,8 @@ def prepare_mandarin(num_utts: int) -> dict:
     sentences train a character 5-gram LM; the vocabulary is every CJK character of the text (several thousand)."""
     from models.lm.train_lm import build_binary, train_arpa
     os.makedirs(WORK, exist_ok=True)
-    paths = {"posteriors": os.path.join(WORK, f"zh_posteriors_{num_utts}.npz"), "lm": os.path.join(WORK, "zh_char5.klm"),
-             "vocabulary": os.path.join(WORK, "zh_vocabulary.txt")}
+    paths = {"posteriors": os.path.join(WORK, f"zh_posteriors_{num_utts}.npz"),
+             "lm": os.path.join(WORK, "zh_char5.klm"), "vocabulary": os.path.join(WORK, "zh_vocabulary.txt")}
     sentences = mandarin_sentences()
     held_out = [i % 10 == 0 and 8 <= len(s) <= 40 for i, s in enumerate(sentences)]
     if not os.path.exists(paths["lm"]) or not os.path.exists(paths["vocabulary"]):
@@ -410,8 +410,8 @@ def main() -> None:
         paths["zh"] = prepare_mandarin(args.zh_utts)
     for lm_kind in sorted({"zh" if kind == "zh" else "word" for kind in lm_kinds}, reverse=True):
         print_greedy(lm_kind, paths, args)
-    print("\n| LM | beam | decoder | utts | WER (zh: CER) % | ours' on these utts | same best text as ours | audio-s / CPU-s "
-          "| ours vs this |")
+    print("\n| LM | beam | decoder | utts | WER (zh: CER) % | ours' on these utts | same best text as ours "
+          "| audio-s / CPU-s | ours vs this |")
     print("|---|---|---|---|---|---|---|---|---|")
     for lm_kind in lm_kinds:
         references, _ = load_posteriors(case_settings(lm_kind, paths, args)["posteriors"])
@@ -441,8 +441,8 @@ def main() -> None:
 def worker_main() -> None:
     parser = argparse.ArgumentParser()
     for name, kind in (("worker", str), ("posteriors", str), ("lm_kind", str), ("lm_path", str), ("beam_size", int),
-                       ("alpha", float), ("beta", float), ("cutoff_prob", float), ("max_cpu_seconds", float), ("max_utts", int),
-                       ("out", str)):
+                       ("alpha", float), ("beta", float), ("cutoff_prob", float), ("max_cpu_seconds", float),
+                       ("max_utts", int), ("out", str)):
         parser.add_argument("--" + name, type=kind, required=True)
     run_worker(parser.parse_args())
 

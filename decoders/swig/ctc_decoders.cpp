@@ -519,10 +519,12 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
     for (const auto &cand : candidates) log_prob_of[cand.first] = cand.second;
     const bool full_beam = prefixes.size() == beam_size_;
 
-    // Step 2: the cutoffs. With an LM, DS2 skips every extension below lm_cutoff. It is computed from the same float log prob as the
-    // extensions (DS2 mixed float and double here, so rounding could drop the weakest prefix's own blank).
+    // Step 2: the cutoffs. With an LM, DS2 skips every extension below lm_cutoff. It is computed from the same float
+    // log prob as the extensions (DS2 mixed float and double here, so rounding could drop the weakest prefix's own
+    // blank).
     const float log_prob_blank = static_cast<float>(std::log(static_cast<double>(row[blank_]) + kFloatMin));
-    const float lm_cutoff = scorer_ && full_beam ? static_cast<float>(min_score + log_prob_blank - lm_slack) : -kFloatInf;
+    const float lm_cutoff =
+        scorer_ && full_beam ? static_cast<float>(min_score + log_prob_blank - lm_slack) : -kFloatInf;
     // Every prefix of a full beam keeps at least its score plus the blank's, so a new prefix scoring below `floor`
     // cannot make the beam: it is not even queued. The LM adds at most lm_slack to an extension.
     const float floor = full_beam && log_prob_of[blank_] > -kFloatInf ? min_score + log_prob_of[blank_] : -kFloatInf;

@@ -25,7 +25,9 @@ struct Prefix {
   Scorer::DictStep dict;  // word LMs: the position of the word being spelled in the scorer's trie of LM words
 };
 
-bool ranks_before(const Prefix *x, const Prefix *y) { return rank_key(x->score, x->token) > rank_key(y->score, y->token); }
+bool ranks_before(const Prefix *x, const Prefix *y) {
+  return rank_key(x->score, x->token) > rank_key(y->score, y->token);
+}
 
 class PlainSearch {
  public:

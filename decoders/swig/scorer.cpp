@@ -19,7 +19,9 @@ const char *const kUnkToken = "<unk>";
 
 class CollectVocab : public lm::EnumerateVocab {
  public:
-  void Add(lm::WordIndex index, const StringPiece &str) override { words.emplace_back(index, std::string(str.data(), str.size())); }
+  void Add(lm::WordIndex index, const StringPiece &str) override {
+    words.emplace_back(index, std::string(str.data(), str.size()));
+  }
   std::vector<std::pair<lm::WordIndex, std::string>> words;
 };
 
