@@ -140,7 +140,12 @@ def flags(argv: list) -> dict:
 @pytest.mark.parametrize("recipe", [recipe for recipe in RECIPES if recipe != "examples/voxforge"])
 def test_the_train_stage_passes_the_recipes_settings(tmp_path, recipe):
     conf = settings(recipe)
-    [call] = recorded_calls(tmp_path, recipe, "train", CKPT_DIR=str(tmp_path / "ckpt"), NUM_AVG="0")
+    calls = recorded_calls(tmp_path, recipe, "train", CKPT_DIR=str(tmp_path / "ckpt"), NUM_AVG="0")
+    if "NOISE_DIR" in Path(REPO, conf["AUGMENT_CONF"]).read_text(encoding="utf-8"):
+        noise, call = calls  # the training noise and rooms first (test_the_train_stage_fills_in_the_noise_dir)
+        conf["AUGMENT_CONF"] = str(tmp_path / "ckpt" / "augmentation.config")
+    else:
+        [call] = calls
     assert call["argv"][0] == "train.py"
     assert call["cuda"] == (conf["TRAIN_GPUS"] or None)
     passed = flags(call["argv"])
@@ -152,6 +157,26 @@ def test_the_train_stage_passes_the_recipes_settings(tmp_path, recipe):
         assert passed[flag] == conf[name], flag
     assert passed["dev_manifest"] == f"{conf['DATA_DIR']}/manifest.{conf['DEV_SPLIT']}"
     assert passed["output_model_dir"] == str(tmp_path / "ckpt")
+
+
+def test_the_train_stage_fills_in_the_noise_dir(tmp_path):
+    """A config naming ${NOISE_DIR} gets noise and rooms made from the training speech, and training reads the
+    config with their folder filled in; the recipe's own file is left as it is."""
+    template = tmp_path / "augment.json"
+    template.write_text('[{"type": "noise", "params": {"min_snr_dB": 5, "max_snr_dB": 25, '
+                        '"noise_manifest_path": "${NOISE_DIR}/manifest.noise"}, "prob": 0.2}]', encoding="utf-8")
+    data_dir = tmp_path / "data"
+    calls = recorded_calls(tmp_path, "examples/tiny", "train", AUGMENT_CONF=str(template), DATA_DIR=str(data_dir),
+                           CKPT_DIR=str(tmp_path / "ckpt"), NUM_AVG="0", SEED="7")
+    assert [call["argv"][:2] for call in calls] == [["-m", "data.noise.make_local_noise"], ["train.py", "--batch_size"]]
+    noise = flags(calls[0]["argv"])
+    assert noise == {"target_dir": f"{data_dir}/train_noise", "speech_manifest": f"{data_dir}/manifest.train",
+                     "seed": "7"}
+    filled = tmp_path / "ckpt" / "augmentation.config"
+    assert flags(calls[1]["argv"])["augment_conf_path"] == str(filled)
+    entry = json.loads(filled.read_text(encoding="utf-8"))[0]
+    assert entry["params"]["noise_manifest_path"] == f"{data_dir}/train_noise/manifest.noise"
+    assert "${NOISE_DIR}" in template.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("recipe", [recipe for recipe in RECIPES if recipe != "examples/voxforge"])

@@ -2,6 +2,9 @@
 # Train stage: trains DeepSpeech2 on DATA_DIR/manifest.train into CKPT_DIR. It resumes from CKPT_DIR/params.latest
 # when a run was interrupted and does not train when the last pass's checkpoint exists (delete the checkpoints to
 # retrain). With NUM_AVG > 0 it then averages the weights of the last NUM_AVG passes into CKPT_DIR/params.avg.
+# An AUGMENT_CONF that names ${NOISE_DIR} (noise and room augmentors) gets DATA_DIR/train_noise: noise clips and
+# simulated rooms made here with seed SEED (default 0; the test channels' have SEED + 1). The config with the folder
+# filled in is CKPT_DIR/augmentation.config, the one training reads.
 #   bash examples/stages/train.sh examples/<recipe>     (usually through examples/<recipe>/run.sh train)
 source "$(dirname "$0")/common.sh" "$1"
 need DATA_DIR CKPT_DIR DEV_SPLIT SPECGRAM_TYPE TRAIN_GPUS USE_GPU TRAINER_COUNT BATCH_SIZE NUM_PASSES NUM_PROC_DATA \
@@ -24,6 +27,20 @@ if [ -d "$LAST_PASS" ]; then
     echo "$LAST_PASS exists, skipping training"
     average
     exit 0
+fi
+augment_conf=$AUGMENT_CONF
+if grep -q 'NOISE_DIR' "$AUGMENT_CONF"; then
+    noise_dir=$DATA_DIR/train_noise
+    if [ ! -s "$noise_dir/manifest.impulse" ]; then
+        python -m data.noise.make_local_noise \
+            --target_dir "$noise_dir" \
+            --speech_manifest "$DATA_DIR/manifest.train" \
+            --seed "${SEED:-0}" \
+            || fail "making the training noise and rooms"
+    fi
+    mkdir -p "$CKPT_DIR"
+    augment_conf=$CKPT_DIR/augmentation.config
+    sed "s|\${NOISE_DIR}|$noise_dir|g" "$AUGMENT_CONF" > "$augment_conf" || fail "filling in $augment_conf"
 fi
 RESUME=()
 if [ -d "$CKPT_DIR/params.latest" ]; then
@@ -58,7 +75,7 @@ python train.py "${RESUME[@]}" \
     --dev_manifest "$DATA_DIR/manifest.$DEV_SPLIT" \
     --mean_std_path "$DATA_DIR/mean_std.npz" \
     --vocab_path "$DATA_DIR/vocab.txt" \
-    --augment_conf_path "$AUGMENT_CONF" \
+    --augment_conf_path "$augment_conf" \
     --output_model_dir "$CKPT_DIR" \
     || fail "training"
 average
