@@ -37,9 +37,16 @@ if [ ! -x "$KENLM_DIR/bin/lmplz" ] || [ ! -x "$KENLM_DIR/bin/build_binary" ]; th
   cp "$KENLM_DIR/build/bin/lmplz" "$KENLM_DIR/build/bin/build_binary" "$KENLM_DIR/bin/"
 fi
 
-# 3. The decoder extension (setup.py skips unchanged objects).
+# 3. The decoder extension (setup.py skips unchanged objects). It is linked under build/, then renamed into place:
+# running processes keep the .so mapped, and writing over a mapped file in place (what --inplace does) crashes them.
 echo "decoders/build.sh: building the SWIG CTC decoder"
 cd "$ROOT/decoders/swig"
-KENLM_ROOT="$KENLM_DIR/src" JOBS="$JOBS" "$PYTHON" setup.py -q build_ext --inplace
+KENLM_ROOT="$KENLM_DIR/src" JOBS="$JOBS" "$PYTHON" setup.py -q build_ext --build-lib build/lib
+for built in build/lib/_swig_decoders*.so; do
+  installed=$(basename "$built")
+  if ! cmp -s "$built" "$installed"; then
+    cp "$built" "$installed.tmp.$$" && mv -f "$installed.tmp.$$" "$installed"
+  fi
+done
 "$PYTHON" -c "import sys; sys.path.insert(0, '$ROOT'); import decoders.swig_wrapper" \
   && echo "decoders/build.sh: done"
