@@ -3,6 +3,10 @@
 Padding never changes a real frame: padded frames are zeroed after every layer, batch-norm statistics
 are computed over real frames only, and the backward RNN starts at each utterance's last real frame.
 So a padded batch gives, on its real frames, exactly the per-utterance results.
+
+The online variant (``online=True``, for streaming) has forward-only RNNs followed by DS2's row convolution,
+which looks ``row_conv_context`` output frames ahead: every output frame then depends on a bounded stretch of
+future input (model_utils.streaming runs it chunk by chunk).
 """
 from __future__ import annotations
 
@@ -18,6 +22,10 @@ RELU_CLIP = 20.0
 FIRST_KERNEL, FIRST_STRIDE, FIRST_PADDING = (11, 41), (3, 2), (5, 20)
 NEXT_KERNEL, NEXT_STRIDE, NEXT_PADDING = (11, 21), (1, 2), (5, 10)
 CONV_CHANNELS = 32
+# Future output frames (30 ms each at DS2's time stride 3) that the online network's row convolution sees. With the
+# conv stage's own 200 ms of look-ahead (2 layers) it hears 260 ms ahead: DS2's small lookahead (its figure uses
+# 2 steps) at a latency well under a typical 160-640 ms streaming chunk.
+ROW_CONV_CONTEXT = 2
 
 
 # MKL_DEBUG_CPU_TYPE values: 5 is MKL's AVX2 path, 7 its AVX-512 path for Skylake-SP and later (6 and 8 are the
@@ -247,7 +255,7 @@ def gru_gates(x_rz: paddle.Tensor, x_n: paddle.Tensor, h: paddle.Tensor, weight:
               bias: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor, paddle.Tensor, paddle.Tensor]:
     """One GRU step's reset and update gates, candidate state and recurrent candidate input (r, z, n, h_n).
 
-    Both directions at once: h [2, B, H], weight [2, H, 3H], bias [2, 1, 3H]; x_rz and x_n are the step's
+    All D directions at once: h [D, B, H], weight [D, H, 3H], bias [D, 1, 3H]; x_rz and x_n are the step's
     projected, normalised inputs. The new state is n + z * (h - n).
     """
     hidden = paddle.split(paddle.bmm(h, weight) + bias, [2 * h.shape[2], h.shape[2]], axis=2)
@@ -261,13 +269,13 @@ class GRURecurrence(paddle.autograd.PyLayer):
     Autograd would record ~12 ops a step and accumulate the recurrent weight's gradient step by step; here the
     backward runs ~8 ops a step on precomputed gate factors and gets the weight and bias gradients from one GEMM
     over all steps: 1.1x (GRU 256) to 2.1x (1024) faster forward + backward on a CPU, with equal gradients.
-    Inputs are time-major: x_rz [T, 2, B, 2H], x_n [T, 2, B, H]; returns the states [T, 2, B, H].
+    Inputs are time-major with D directions: x_rz [T, D, B, 2H], x_n [T, D, B, H]; returns the states [T, D, B, H].
     """
 
     @staticmethod
     def forward(ctx, x_rz: paddle.Tensor, x_n: paddle.Tensor, weight: paddle.Tensor,
                 bias: paddle.Tensor) -> paddle.Tensor:
-        h = paddle.zeros([2, x_n.shape[2], x_n.shape[3]], dtype=x_n.dtype)
+        h = paddle.zeros(x_n.shape[1:], dtype=x_n.dtype)
         saved: list[list[paddle.Tensor]] = [[], [], [], [], []]  # h before the step, r, z, n, h_n
         outputs = []
         for x_rz_t, x_n_t in zip(paddle.unbind(x_rz), paddle.unbind(x_n)):
@@ -282,7 +290,7 @@ class GRURecurrence(paddle.autograd.PyLayer):
     @staticmethod
     def backward(ctx, d_states: paddle.Tensor) -> tuple[paddle.Tensor, ...]:
         weight, hs, rs, zs, ns, h_ns = ctx.saved_tensor()
-        steps, _, batch, hidden = hs.shape
+        steps, directions, batch, hidden = hs.shape
         # the factors of the gate derivatives that do not depend on the incoming gradient, for all steps at once
         gate_n = paddle.unbind((1 - zs) * (1 - ns * ns))
         gate_z = paddle.unbind((hs - ns) * zs * (1 - zs))
@@ -295,53 +303,64 @@ class GRURecurrence(paddle.autograd.PyLayer):
             d_n[t] = dh * gate_n[t]
             d_gates[t] = paddle.concat([d_n[t] * gate_r[t], dh * gate_z[t], d_n[t] * resets[t]], axis=2)
             dh = dh * keep[t] + paddle.matmul(d_gates[t], weight, transpose_y=True)
-        d_gates = paddle.stack(d_gates)  # [T, 2, B, 3H]: the gradient of the recurrent pre-activations
-        per_direction = d_gates.transpose([1, 0, 2, 3]).reshape([2, steps * batch, 3 * hidden])
-        states = hs.transpose([1, 0, 2, 3]).reshape([2, steps * batch, hidden])
+        d_gates = paddle.stack(d_gates)  # [T, D, B, 3H]: the gradient of the recurrent pre-activations
+        per_direction = d_gates.transpose([1, 0, 2, 3]).reshape([directions, steps * batch, 3 * hidden])
+        states = hs.transpose([1, 0, 2, 3]).reshape([directions, steps * batch, hidden])
         d_weight = paddle.matmul(states, per_direction, transpose_x=True)
         d_bias = per_direction.sum(axis=1, keepdim=True)
         return d_gates[..., :2 * hidden], paddle.stack(d_n), d_weight, d_bias
 
 
-class BiRNNLayer(nn.Layer):
-    """One bidirectional layer in DS2's form: input projection -> sequence-wise BN -> recurrence.
+class RNNLayer(nn.Layer):
+    """One recurrent layer in DS2's form: input projection -> sequence-wise BN -> recurrence.
 
-    The recurrence takes the projected, normalised input directly (no second input matrix). With
-    ``share_weights`` (simple RNN only, as in DS2) both directions use one projection; each direction
-    always has its own recurrent weights. Both directions run together as a batch of two.
+    The recurrence takes the projected, normalised input directly (no second input matrix). A bidirectional
+    (offline) layer runs both directions together as a batch of two and outputs [forward, backward] states;
+    with ``share_weights`` (simple RNN only, as in DS2) both directions use one projection, while each
+    direction always has its own recurrent weights. A forward-only (online) layer can start from a given
+    state, so that a stream continues each chunk where the previous one stopped.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, use_gru: bool, share_weights: bool):
+    def __init__(self, input_size: int, hidden_size: int, use_gru: bool, share_weights: bool,
+                 bidirectional: bool = True):
         super().__init__()
         self.hidden_size, self.use_gru = hidden_size, use_gru
-        self.share_weights = share_weights and not use_gru
+        self.directions = 2 if bidirectional else 1
+        self.share_weights = share_weights and not use_gru and bidirectional
         gates = 3 * hidden_size if use_gru else hidden_size
-        projections = 1 if self.share_weights else 2
+        projections = 1 if self.share_weights else self.directions
         self.proj = nn.Linear(input_size, projections * gates, bias_attr=False)
         self.bn = MaskedBatchNorm(projections * gates, axis=2)
         bound = hidden_size ** -0.5
         init = nn.initializer.Uniform(-bound, bound)
-        self.weight_hh = self.create_parameter([2, hidden_size, gates], default_initializer=init)
+        self.weight_hh = self.create_parameter([self.directions, hidden_size, gates], default_initializer=init)
         if use_gru:
-            self.bias_hh = self.create_parameter([2, 1, gates], is_bias=True, default_initializer=init)
+            self.bias_hh = self.create_parameter([self.directions, 1, gates], is_bias=True, default_initializer=init)
+
+    @property
+    def output_size(self) -> int:
+        """Features per output frame: the states of all directions side by side."""
+        return self.directions * self.hidden_size
 
     def _step(self, x_t: list, h: paddle.Tensor) -> paddle.Tensor:
-        """One time step of both directions: h [2, B, H]; x_t holds the step's [2, B, *] inputs."""
+        """One time step of all directions: h [D, B, H]; x_t holds the step's [D, B, *] inputs."""
         if not self.use_gru:
             return F.hardtanh(x_t[0] + paddle.bmm(h, self.weight_hh), 0.0, RELU_CLIP)
         _, z, n, _ = gru_gates(x_t[0], x_t[1], h, self.weight_hh, self.bias_hh)
         return n + z * (h - n)
 
-    def _recurrence(self, inputs: list) -> paddle.Tensor:
-        """Run both directions over time-major inputs ([T, 2, B, *] each) -> states [T, 2, B, H].
+    def _recurrence(self, inputs: list, h0: paddle.Tensor | None) -> paddle.Tensor:
+        """Run all directions over time-major inputs ([T, D, B, *] each) from h0 [D, B, H] (None: zeros)
+        -> states [T, D, B, H].
 
-        A GRU that records gradients runs ``GRURecurrence`` (hand-written backward through time). Otherwise
-        eager mode iterates over ``unbind``'s slices (their gradient is one stack, not a full-size tensor
-        per step); a static graph (export) needs a while loop over the unknown length.
+        A GRU that records gradients from a zero state runs ``GRURecurrence`` (hand-written backward through time).
+        Otherwise eager mode iterates over ``unbind``'s slices (their gradient is one stack, not a full-size
+        tensor per step); a static graph (export) needs a while loop over the unknown length.
         """
-        if self.use_gru and paddle.in_dynamic_mode() and paddle.is_grad_enabled():
+        if h0 is None and self.use_gru and paddle.in_dynamic_mode() and paddle.is_grad_enabled():
             return GRURecurrence.apply(inputs[0], inputs[1], self.weight_hh, self.bias_hh)
-        h = paddle.zeros([2, inputs[0].shape[2], self.hidden_size], dtype=inputs[0].dtype)
+        h = paddle.zeros([self.directions, inputs[0].shape[2], self.hidden_size], dtype=inputs[0].dtype) \
+            if h0 is None else h0
         outputs = []
         if paddle.in_dynamic_mode():
             for x_t in zip(*[paddle.unbind(x) for x in inputs]):
@@ -353,37 +372,79 @@ class BiRNNLayer(nn.Layer):
                 outputs.append(h)
         return paddle.stack(outputs)
 
-    def forward(self, x: paddle.Tensor, lengths: paddle.Tensor, mask: paddle.Tensor) -> paddle.Tensor:
-        """x [B, T, I] -> [B, T, 2H] (forward then backward direction), zero on padded frames."""
+    def _direction_inputs(self, projected: paddle.Tensor, lengths: paddle.Tensor) -> list:
+        """The projected input of each direction, [B, T, G] each; the backward one reversed within each length."""
+        if self.directions == 1:
+            return [projected]
+        forward_in, backward_in = (projected, projected) if self.share_weights else paddle.chunk(projected, 2, axis=2)
+        return [forward_in, reverse_padded(backward_in, lengths)]
+
+    def forward(self, x: paddle.Tensor, lengths: paddle.Tensor, mask: paddle.Tensor,
+                initial_state: paddle.Tensor | None = None) -> paddle.Tensor:
+        """x [B, T, I] -> [B, T, D * H] (forward then backward direction), zero on padded frames.
+
+        ``initial_state`` [B, H] (forward-only layers): the state before the first frame, zeros when None.
+        """
+        if initial_state is not None and self.directions != 1:
+            raise ValueError("only a forward-only (online) RNN layer can start from a given state")
         projected = self.bn(self.proj(x), mask)
-        if self.share_weights:
-            forward_in, backward_in = projected, projected
-        else:
-            forward_in, backward_in = paddle.chunk(projected, 2, axis=2)
-        backward_in = reverse_padded(backward_in, lengths)
-        # time-major, directions stacked: [T, 2, B, G]
-        inputs = paddle.stack([forward_in, backward_in]).transpose([2, 0, 1, 3])
+        # time-major, directions stacked: [T, D, B, G]
+        inputs = paddle.stack(self._direction_inputs(projected, lengths)).transpose([2, 0, 1, 3])
         if self.use_gru:
             inputs = paddle.split(inputs, [2 * self.hidden_size, self.hidden_size], axis=3)
-        states = self._recurrence(list(inputs) if self.use_gru else [inputs]).transpose([1, 2, 0, 3])
-        out = paddle.concat([states[0], reverse_padded(states[1], lengths)], axis=2)
-        return out * mask
+        h0 = None if initial_state is None else initial_state.unsqueeze(0)
+        states = self._recurrence(list(inputs) if self.use_gru else [inputs], h0).transpose([1, 2, 0, 3])
+        if self.directions == 1:
+            return states[0] * mask
+        return paddle.concat([states[0], reverse_padded(states[1], lengths)], axis=2) * mask
+
+
+class RowConv(nn.Layer):
+    """DS2's lookahead (row) convolution: out[t] = sum over j = 0..context of weight[j] * x[t + j], per channel.
+
+    Placed above forward-only RNNs, it lets each output frame use ``context`` future frames of the top layer's
+    states at a bounded latency. Frames past the end count as zeros, as padded frames (zeroed by the RNN layer)
+    already are, so padding never changes a real frame. The weights start as the identity on the current frame
+    (the plain forward-only network); training learns how much of the future to mix in.
+    """
+
+    def __init__(self, size: int, context: int):
+        super().__init__()
+        if context < 0:
+            raise ValueError(f"row convolution context must be >= 0 frames, got {context}")
+        self.context = context
+        start = np.zeros([context + 1, size], dtype="float32")
+        start[0] = 1.0
+        self.weight = self.create_parameter([context + 1, size], default_initializer=nn.initializer.Assign(start))
+
+    def valid(self, x: paddle.Tensor) -> paddle.Tensor:
+        """Outputs for the frames of x [B, T, H] whose whole future is in x: [B, T - context, H] (T > context)."""
+        taps = paddle.unbind(self.weight)
+        # tap j reads frames j .. T - context + j - 1; a negative end needs no length (static graphs have none)
+        return sum(x[:, j:(j - self.context) or None] * tap for j, tap in enumerate(taps))
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        """x [B, T, H] -> [B, T, H], zero future past the end."""
+        return self.valid(F.pad(x, [0, self.context], data_format="NLC"))
 
 
 class DeepSpeech2(nn.Layer):
-    """DS2: conv stage, bidirectional RNN stack and a linear layer to ``dict_size + 1`` logits (blank last).
+    """DS2: conv stage, RNN stack and a linear layer to ``dict_size + 1`` logits (blank last).
 
     ``time_stride`` is the first conv's time stride (DS2: 3); the other conv layers keep the frame rate.
+    Offline, the RNNs are bidirectional. ``online`` makes them forward-only and adds DS2's row convolution
+    (``row_conv_context`` future frames) before the output layer, so that the network can stream.
     """
 
     def __init__(self, feat_size: int, dict_size: int, num_conv_layers: int = 2, num_rnn_layers: int = 3,
                  rnn_size: int = 1024, use_gru: bool = False, share_rnn_weights: bool = True,
-                 time_stride: int = FIRST_STRIDE[0]):
+                 time_stride: int = FIRST_STRIDE[0], online: bool = False, row_conv_context: int = ROW_CONV_CONTEXT):
         super().__init__()
         if num_conv_layers < 1 or num_rnn_layers < 1:
             raise ValueError(f"need at least one conv and one RNN layer, got {num_conv_layers} and {num_rnn_layers}")
         self.time_stride = time_stride
         self.num_conv_layers = num_conv_layers
+        self.online = online
         first_stride = (time_stride, FIRST_STRIDE[1])
         blocks = [ConvBlock(1, FIRST_KERNEL, first_stride, FIRST_PADDING)]
         freq = (feat_size + 2 * FIRST_PADDING[1] - FIRST_KERNEL[1]) // FIRST_STRIDE[1] + 1
@@ -394,9 +455,10 @@ class DeepSpeech2(nn.Layer):
         rnn_input = CONV_CHANNELS * freq
         layers = []
         for _ in range(num_rnn_layers):
-            layers.append(BiRNNLayer(rnn_input, rnn_size, use_gru, share_rnn_weights))
-            rnn_input = 2 * rnn_size
+            layers.append(RNNLayer(rnn_input, rnn_size, use_gru, share_rnn_weights, bidirectional=not online))
+            rnn_input = layers[-1].output_size
         self.rnn = nn.LayerList(layers)
+        self.row_conv = RowConv(rnn_input, row_conv_context) if online else None
         self.fc = nn.Linear(rnn_input, dict_size + 1)
 
     @property
@@ -408,16 +470,22 @@ class DeepSpeech2(nn.Layer):
         """Output frames per utterance for ``audio_len`` input frames."""
         return conv_output_lengths(audio_len, self.time_stride)
 
-    def forward(self, audio: paddle.Tensor, audio_len: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor]:
-        """audio [B, T, D] float32, audio_len [B] int64 -> (logits [B, T', dict_size + 1], out_len [B])."""
+    def conv_stage(self, audio: paddle.Tensor, audio_len: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor]:
+        """audio [B, T, D], audio_len [B] -> (the RNNs' input [B, T', C * F'], its lengths [B])."""
         x = audio * frame_mask(audio_len, audio.shape[1]).unsqueeze(2)
         x = x.unsqueeze(1)  # [B, 1, T, D]
         lengths = audio_len
         for block in self.conv:
             x, lengths = block(x, lengths)
         batch, channels, frames, freq = x.shape
-        x = x.transpose([0, 2, 1, 3]).reshape([batch, frames, channels * freq])
-        mask = frame_mask(lengths, frames).unsqueeze(2)
+        return x.transpose([0, 2, 1, 3]).reshape([batch, frames, channels * freq]), lengths
+
+    def forward(self, audio: paddle.Tensor, audio_len: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor]:
+        """audio [B, T, D] float32, audio_len [B] int64 -> (logits [B, T', dict_size + 1], out_len [B])."""
+        x, lengths = self.conv_stage(audio, audio_len)
+        mask = frame_mask(lengths, x.shape[1]).unsqueeze(2)
         for layer in self.rnn:
             x = layer(x, lengths, mask)
+        if self.row_conv is not None:
+            x = self.row_conv(x)  # zero on padded frames: their future is padding too
         return self.fc(x), lengths

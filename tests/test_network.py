@@ -8,7 +8,7 @@ import paddle
 import paddle.nn.functional as F
 import pytest
 
-from model_utils.network import BiRNNLayer, DeepSpeech2, GRURecurrence, fft_conv2d, use_fast_mkl_kernels_on_amd
+from model_utils.network import DeepSpeech2, GRURecurrence, RNNLayer, fft_conv2d, use_fast_mkl_kernels_on_amd
 
 FEAT, DICT, HIDDEN = 21, 6, 12
 
@@ -167,17 +167,17 @@ def test_mkl_setting_of_the_user_is_kept(tmp_path, monkeypatch):
     assert "MKL_DEBUG_CPU_TYPE" not in os.environ
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_gru_recurrence_backward_equals_autograd(seed):
+@pytest.mark.parametrize("seed,directions", [(0, 2), (1, 2), (2, 1)])
+def test_gru_recurrence_backward_equals_autograd(seed, directions):
     paddle.seed(seed)
-    layer = BiRNNLayer(10, 6, use_gru=True, share_weights=False)
+    layer = RNNLayer(10, 6, use_gru=True, share_weights=False, bidirectional=directions == 2)
     rng = np.random.default_rng(seed)
-    x_rz = paddle.to_tensor(rng.standard_normal((9, 2, 3, 12)).astype("float32"), stop_gradient=False)
-    x_n = paddle.to_tensor(rng.standard_normal((9, 2, 3, 6)).astype("float32"), stop_gradient=False)
-    probe = paddle.to_tensor(rng.standard_normal((9, 2, 3, 6)).astype("float32"))
+    x_rz = paddle.to_tensor(rng.standard_normal((9, directions, 3, 12)).astype("float32"), stop_gradient=False)
+    x_n = paddle.to_tensor(rng.standard_normal((9, directions, 3, 6)).astype("float32"), stop_gradient=False)
+    probe = paddle.to_tensor(rng.standard_normal((9, directions, 3, 6)).astype("float32"))
     inputs = [x_rz, x_n, layer.weight_hh, layer.bias_hh]
     fused = GRURecurrence.apply(*inputs)
-    h, stepped = paddle.zeros([2, 3, 6]), []
+    h, stepped = paddle.zeros([directions, 3, 6]), []
     for x_rz_t, x_n_t in zip(paddle.unbind(x_rz), paddle.unbind(x_n)):
         h = layer._step([x_rz_t, x_n_t], h)
         stepped.append(h)
