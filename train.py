@@ -28,7 +28,7 @@ from data_utils.data import SHUFFLE_METHODS, SpeechBatchSampler, SpeechDataset
 from data_utils.featurizer.text_featurizer import load_vocabulary
 from model_utils.checkpoint import CheckpointError, explicit_flags, load_checkpoint
 from model_utils.model import DeepSpeech2Model, check_flags, make_config
-from model_utils.network import set_num_threads
+from model_utils.network import ROW_CONV_CONTEXT, set_num_threads
 from model_utils.trainer import Trainer, TrainOptions
 from utils.utility import add_arguments, print_arguments
 
@@ -54,6 +54,10 @@ add_arg("use_amp", bool, False, "Mixed precision (float16 autocast with loss sca
 add_arg("use_gru", bool, False, "GRU cells instead of simple RNN cells.")
 add_arg("is_local", bool, True, "Single machine; False when started by paddle.distributed.launch --ips.")
 add_arg("share_rnn_weights", bool, True, "Share the input weights of the forward and backward simple RNNs.")
+add_arg("online", bool, False, "Streaming network (DS2's online model): forward-only RNNs followed by a row "
+        "(lookahead) convolution, so that model_utils.streaming can decode audio as it arrives.")
+add_arg("row_conv_context", int, ROW_CONV_CONTEXT, "Future output frames (30 ms each) the row convolution of "
+        "--online sees; the conv stage adds its own 200 ms (2 layers) of look-ahead.")
 add_arg("seed", int, 0, "Seed for initialisation, batch order and augmentation.")
 add_arg("split_by_node", bool, False, "Each node's --train_manifest is its own share (cloud/split_data.py): "
         "batches are divided among this node's trainers only.")

@@ -27,6 +27,7 @@ from model_utils.checkpoint import CONFIG_FILE, MEAN_STD_FILE, MODEL_FILE, VOCAB
 from model_utils.ctc_decoder import CTCDecoder, DecodingOptions, add_decoding_args
 from model_utils.inference import ExportedNetwork
 from model_utils.model import DeepSpeech2Model, check_flags
+from model_utils.network import ROW_CONV_CONTEXT
 from utils.error_rate import char_errors, word_errors
 from utils.utility import add_arguments
 
@@ -47,6 +48,8 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
     add_arg("rnn_layer_size", int, 2048, "Recurrent layer size (checked against the checkpoint).")
     add_arg("use_gru", bool, False, "GRU cells (checked against the checkpoint).")
     add_arg("share_rnn_weights", bool, True, "Shared forward/backward RNN input weights (checked).")
+    add_arg("online", bool, False, "Streaming network: forward-only RNNs and a row convolution (checked).")
+    add_arg("row_conv_context", int, ROW_CONV_CONTEXT, "Row convolution's future output frames (checked).")
     add_arg("specgram_type", str, "linear", "Audio features (checked against the checkpoint).",
             choices=["linear", "mfcc", "fbank"])
     add_arg("use_gpu", bool, True, "Run the network on GPU (CPU when paddle has no CUDA).")

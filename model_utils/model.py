@@ -36,6 +36,8 @@ CONFIG_FLAGS = {
     "rnn_layer_size": ("network", "rnn_size"),
     "use_gru": ("network", "use_gru"),
     "share_rnn_weights": ("network", "share_rnn_weights"),
+    "online": ("network", "online"),
+    "row_conv_context": ("network", "row_conv_context"),
     "specgram_type": ("feature", "specgram_type"),
 }
 
@@ -53,13 +55,20 @@ def make_config(args) -> dict:
     return config
 
 
+def saved_setting(config: dict, section: str, key: str) -> object:
+    """A checkpoint config's setting; a network setting that older checkpoints lack gets DeepSpeech2's default
+    (a checkpoint without ``online`` is an offline network)."""
+    if section == "network" and key not in config[section]:
+        return inspect.signature(DeepSpeech2).parameters[key].default
+    return config[section].get(key)
+
+
 def check_flags(config: dict, flags: dict, where: str) -> None:
     """Raise CheckpointError if explicitly given ``flags`` contradict the checkpoint's ``config``."""
     conflicts = []
     for flag, value in flags.items():
         if flag in CONFIG_FLAGS:
-            section, key = CONFIG_FLAGS[flag]
-            saved = config[section].get(key)
+            saved = saved_setting(config, *CONFIG_FLAGS[flag])
             if saved != value:
                 conflicts.append(f"--{flag}={value} but the checkpoint has {saved}")
     if conflicts:
