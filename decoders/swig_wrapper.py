@@ -6,6 +6,8 @@ address and shape (float32, C order; other arrays are converted once), never ele
 from __future__ import annotations
 
 import os
+import threading
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -107,3 +109,112 @@ def ctc_beam_search_decoder_batch(probs_split, vocabulary: Sequence[str], beam_s
         int(beam_size), int(num_processes), float(cutoff_prob), int(cutoff_top_n), ext_scoring_func,
         float(blank_penalty), bool(plain))
     return [[tuple(item) for item in utterance] for utterance in results]
+
+
+@dataclass(frozen=True)
+class WordTiming:
+    """A decoded word with its timing and confidence.
+
+    start_frame / end_frame: the output frames (0 = the utterance's first) where its first and last tokens were
+    emitted; start / end: the same in seconds, start_frame * frame_duration and (end_frame + 1) * frame_duration (the
+    end of the last frame, so a one-frame word lasts one frame). confidence, in [0, 1]: the mean over its tokens of
+    the network's probability of the token in its emission frame. ctc_decoders.h (WordTiming) says how emission
+    frames are chosen and what a word is.
+    """
+    text: str
+    start_frame: int
+    end_frame: int
+    confidence: float
+    start: float
+    end: float
+
+
+def _words(timings, frame_duration: float) -> list[WordTiming]:
+    return [WordTiming(w.text, w.start_frame, w.end_frame, w.confidence, w.start_frame * frame_duration,
+                       (w.end_frame + 1) * frame_duration) for w in timings]
+
+
+def ctc_greedy_word_timings(probs_seq, vocabulary: Sequence[str], frame_duration: float) -> list[WordTiming]:
+    """The words of ctc_greedy_decoder's text with timings: each token spans its run of frames on the best path
+    (start: the first token's first frame, end: the last token's last frame), its probability the run's highest."""
+    vocabulary = _vocabulary(vocabulary)
+    frames = _as_frames(probs_seq, vocabulary)
+    return _words(swig_decoders.ctc_greedy_word_timings(frames.ctypes.data, frames.shape[0], frames.shape[1],
+                                                        vocabulary), frame_duration)
+
+
+def ctc_beam_search_decoder_batch_words(probs_split, vocabulary: Sequence[str], beam_size: int, num_processes: int,
+                                        frame_duration: float, cutoff_prob: float = 1.0, cutoff_top_n: int = 40,
+                                        ext_scoring_func: Scorer | None = None, blank_penalty: float = 0.0
+                                        ) -> list[tuple[list[tuple[float, str]], list[WordTiming]]]:
+    """ctc_beam_search_decoder_batch (optimised path) with each utterance's best text as timed words: a list of
+    (results, words), results exactly those of ctc_beam_search_decoder_batch."""
+    _check_beam(beam_size)
+    if int(num_processes) < 1:
+        raise ValueError(f"num_processes must be at least 1, got {num_processes}")
+    vocabulary = _vocabulary(vocabulary)
+    frames = [_as_frames(probs, vocabulary, f"probs_split[{i}]") for i, probs in enumerate(probs_split)]
+    results = swig_decoders.ctc_beam_search_decoder_batch_timed(
+        [f.ctypes.data for f in frames], [f.shape[0] for f in frames], len(vocabulary) + 1, vocabulary,
+        int(beam_size), int(num_processes), float(cutoff_prob), int(cutoff_top_n), ext_scoring_func,
+        float(blank_penalty))
+    return [([tuple(item) for item in result.beams], _words(result.words, frame_duration)) for result in results]
+
+
+class BeamSearchStream:
+    """ctc_beam_search_decoder (optimised path) as a stream: feed() probabilities in chunks of any size, partial()
+    for the best text so far, finish() once for the results.
+
+    feed() of all frames in any chunking, then finish(), gives ctc_beam_search_decoder's results to the bit: the
+    offline decoder is this search fed all frames at once. partial() is the current beam's best prefix by its search
+    score, not a re-decode: the LM scores of the words (word LM) or characters (character LM) completed so far are
+    in it, the final ones that finish() adds (a word LM's unfinished last word, </s>) are not. So without an LM, or
+    with a character LM without end_of_sentence, it is the best text of ctc_beam_search_decoder on the frames fed so
+    far. It costs a pass over the beam (beam_size score reads) plus the text's length; feed() costs what decoding
+    those frames offline costs. Streams are independent: many can run at once on different threads (the C++ work
+    releases the GIL); one stream serialises its own calls. The scorer is shared read-only and kept alive here.
+    plain=True has no stream: the plain path exists to check the optimised one offline.
+    """
+
+    def __init__(self, vocabulary: Sequence[str], beam_size: int, cutoff_prob: float = 1.0, cutoff_top_n: int = 40,
+                 ext_scoring_func: Scorer | None = None, blank_penalty: float = 0.0):
+        _check_beam(beam_size)
+        self._vocabulary = _vocabulary(vocabulary)
+        self._scorer = ext_scoring_func
+        self._lock = threading.Lock()
+        self._stream = swig_decoders.BeamSearchStream(self._vocabulary, int(beam_size), float(cutoff_prob),
+                                                      int(cutoff_top_n), ext_scoring_func, float(blank_penalty))
+        self._words: list = []
+
+    def feed(self, probs: np.ndarray) -> None:
+        """Decode the next frames: an array [T, len(vocabulary) + 1], blank last (T may be 0)."""
+        frames = _as_frames(probs, self._vocabulary, "probs")
+        with self._lock:
+            self._stream.feed(frames.ctypes.data, frames.shape[0], frames.shape[1])
+
+    def partial(self) -> str:
+        """The text of the prefix the beam ranks first now (see the class docstring)."""
+        with self._lock:
+            return self._stream.partial()
+
+    def partial_words(self, frame_duration: float) -> list[WordTiming]:
+        """partial()'s words with their timings so far."""
+        with self._lock:
+            return _words(self._stream.partial_words(), frame_duration)
+
+    def finish(self) -> list[tuple[float, str]]:
+        """The final LM scores and the (score, text) results, best first, as ctc_beam_search_decoder returns them.
+        Ends the stream: feed(), partial() and finish() raise RuntimeError afterwards; words() stays."""
+        with self._lock:
+            result = self._stream.finish()
+            self._words = list(result.words)
+            return [tuple(item) for item in result.beams]
+
+    def words(self, frame_duration: float) -> list[WordTiming]:
+        """The best result's words with timings, once finish() has run (before: [])."""
+        return _words(self._words, frame_duration)
+
+    @property
+    def frames(self) -> int:
+        """Frames fed so far: the next frame's index."""
+        return self._stream.frames()

@@ -16,7 +16,8 @@
 //   score_cache_  vocabularies of 64 tokens or more (Mandarin): LM scores in a hash table by (LM state, token), the
 //               states numbered by state_ids_, so prefixes that end alike share them (word LMs: by (node, token)).
 //
-// decode(), frame by frame, with the reference.py function each step stands for:
+// feed(), frame by frame, with the reference.py function each step stands for (the state between frames is kept in
+// members, so a stream can be fed in chunks; the offline decoder feeds all frames at once, then calls finish()):
 //   Step 1: prune the frame's tokens (pruned_log_probs: _pruned); blank_penalty rescales the frame first.
 //   Step 2: the cutoffs. lm_cutoff is DS2's min_cutoff (the weakest prefix plus the blank, less max(0, beta)): below
 //           it no extension is tried. `floor` (the weakest prefix plus the blank, a bound on what a full beam keeps)
@@ -28,7 +29,7 @@
 //   Step 4: keep the beam_size best (select(): _Prefix.collect, the sort and _Prefix.remove): old prefixes and
 //           candidates are ranked together with nth_element; kept candidates become nodes (make_node), dropped
 //           prefixes are released (release(): _Prefix.remove).
-// After the last frame:
+// finish(), after the last frame:
 //   Step 5: the final LM scores (score_endings(): the loop after the frames, with end_log_prob: end_score) and
 //           DS2's order (results()).
 //   Step 6: report DS2's score, the LM's share removed (sentence_log_prob(): sent_log_prob), and each text.
@@ -76,6 +77,11 @@ struct alignas(64) Node {
   uint64_t lm_known = 0;                    // tokens whose LM score as a child of this node is in lm_cache_
   uint32_t id = 0;                          // never reused within an utterance: word LMs' keys of score_cache_
   int32_t lm_state = 0;                     // character LMs: the StateIds id of its LM state (vocabularies >= 64)
+  // Word timings (tracked only when asked for): the token's emission is the frame of the largest term the node got
+  // from its parent while in the trie, i.e. the likeliest frame for its last token on the beam's paths.
+  float emit_term = -kFloatInf;             // that largest term (log prob of the path emitting the token then)
+  int32_t emit_frame = 0;                   // its frame, counted from the utterance's first frame
+  float emit_prob = 0.0f;                   // the network's probability of the token in that frame
 };
 
 // A prefix that would join the list this frame. It is only made a node if it makes the beam, which spares creating
@@ -156,6 +162,43 @@ inline bool more_than_four_bits(uint64_t bits) {
   return bits != 0;
 }
 
+// A token of a decoded path: the frames it spans (beam search: its emission frame twice) and its probability there.
+struct Emission {
+  int token;
+  int32_t first_frame;
+  int32_t last_frame;
+  float prob;
+};
+
+// The words of a decoded path. Words are the pieces between space tokens, or each token alone for character LMs
+// and vocabularies without a space (Mandarin), as the scorer scores them. A word spans its first token's first
+// frame to its last token's last frame. Its confidence is the mean of its tokens' probabilities: it stays in
+// [0, 1], reads as "how sure the network was of these letters on average", and one badly placed frame lowers it
+// in proportion rather than sending it to zero as a product (or geometric mean) would.
+std::vector<WordTiming> group_words(const std::vector<Emission> &path, const std::vector<std::string> &vocabulary,
+                                    int space_id, bool each_token_a_word) {
+  std::vector<WordTiming> words;
+  bool open = false;  // the last word takes more tokens
+  size_t tokens = 0;
+  for (const Emission &emission : path) {
+    if (emission.token == space_id) {
+      open = false;
+      continue;
+    }
+    if (!open) {
+      words.push_back({"", emission.first_frame, emission.last_frame, 0.0});
+      tokens = 0;
+    }
+    WordTiming &word = words.back();
+    word.text += vocabulary[emission.token];
+    word.end_frame = emission.last_frame;
+    word.confidence = (word.confidence * tokens + emission.prob) / (tokens + 1);
+    ++tokens;
+    open = !each_token_a_word;
+  }
+  return words;
+}
+
 // One frame's extension tokens by decreasing log prob, padded to a power of two, with the masks of their top k.
 class TopTokens {
  public:
@@ -191,16 +234,19 @@ class TopTokens {
 
 class BeamSearch {
  public:
+  // track_emissions: keep each prefix's emission frame and probability, for words() (a few stores per extension).
   BeamSearch(const std::vector<std::string> &vocabulary, size_t beam_size, double cutoff_prob, size_t cutoff_top_n,
-             const Scorer *scorer, double blank_penalty)
-      : vocabulary_(vocabulary), beam_size_(beam_size), cutoff_prob_(cutoff_prob), cutoff_top_n_(cutoff_top_n),
+             const Scorer *scorer, double blank_penalty, bool track_emissions)
+      : vocabulary_(vocabulary), num_classes_(vocabulary.size() + 1), beam_size_(beam_size),
+        cutoff_prob_(cutoff_prob), cutoff_top_n_(cutoff_top_n),
         blank_scale_(static_cast<float>(std::exp(-blank_penalty))), scorer_(scorer),
         blank_(static_cast<int>(vocabulary.size())),
         space_id_(static_cast<int>(std::find(vocabulary.begin(), vocabulary.end(), " ") - vocabulary.begin())),
         char_lm_(scorer && scorer->is_character_based()), word_lm_(scorer && !scorer->is_character_based()),
         use_masks_(vocabulary.size() < 64),
         single_char_tokens_(std::all_of(vocabulary.begin(), vocabulary.end(),
-                                        [](const std::string &t) { return utf8_length(t) == 1; })) {
+                                        [](const std::string &t) { return utf8_length(t) == 1; })),
+        track_emissions_(track_emissions) {
     if (space_id_ >= blank_) space_id_ = -2;
     if (scorer_) {
       alpha_ = scorer_->alpha;
@@ -209,9 +255,20 @@ class BeamSearch {
       token_oov_.resize(vocabulary.size());
       for (size_t c = 0; c < vocabulary.size(); ++c) token_oov_[c] = scorer_->token_word(static_cast<int>(c)) == 0;
     }
+    lm_slack_ = scorer_ ? static_cast<float>(std::max(0.0, beta_)) : 0.0f;
+    begin();
   }
 
-  BeamResults decode(const float *probs, size_t num_frames, size_t num_classes);
+  // The search is a stream: feed() frames in any chunks (checked by the caller), then finish() once. Chunking does
+  // not change the results: every frame runs the same steps on the same state.
+  void feed(const float *probs, size_t num_frames);
+  // The final LM scores and the results, best first; words of the best with track_emissions. Ends the stream.
+  DecodeResult finish();
+  // The prefix ranked first by its search score now (no final LM scores): O(beam_size).
+  int32_t best_prefix() const;
+  std::string text(int32_t p) const { return text_of(labels(p)); }
+  std::vector<WordTiming> words(int32_t p) const;
+  size_t frames_fed() const { return static_cast<size_t>(frame_); }
 
  private:
   int32_t find_child(int32_t parent, int c) const;
@@ -231,8 +288,13 @@ class BeamSearch {
   void score_endings(const std::vector<int32_t> &prefixes);
   double sentence_log_prob(int32_t p, const std::vector<int> &labels) const;
   BeamResults results(std::vector<int32_t> &prefixes) const;
+  void begin();
+  void note_emission(Node *node, float term, int c);
+  std::vector<int> labels(int32_t p) const;
+  std::string text_of(const std::vector<int> &labels) const;
 
   const std::vector<std::string> &vocabulary_;
+  const size_t num_classes_;
   const size_t beam_size_;
   const double cutoff_prob_;
   const size_t cutoff_top_n_;
@@ -243,6 +305,8 @@ class BeamSearch {
   const bool char_lm_, word_lm_;
   const bool use_masks_;
   const bool single_char_tokens_;  // every vocabulary token is one UTF-8 character
+  const bool track_emissions_;
+  float lm_slack_ = 0.0f;           // the most the LM adds to an extension: max(0, beta)
   std::vector<uint8_t> token_oov_;  // character LMs: tokens the LM lacks (1)
   double alpha_ = 0.0, beta_ = 0.0;
   int32_t max_order_ = 0;
@@ -261,6 +325,19 @@ class BeamSearch {
   StateIds state_ids_;      // ... with character LMs: their keys' LM states
   uint32_t next_id_ = 1;
   std::vector<Ranked> ranked_;
+
+  // The stream's state between frames.
+  std::vector<int32_t> prefixes_;  // the beam
+  float min_score_ = 0.0f;         // the lowest score in it
+  int32_t frame_ = 0;              // frames fed so far
+  const float *raw_row_ = nullptr;  // the frame being decoded, as the network gave it
+  bool finished_ = false;
+  // Per-frame scratch, kept to spare allocations.
+  std::vector<std::pair<size_t, double>> scratch_;
+  std::vector<std::pair<int, float>> frame_tokens_, by_prob_;
+  TopTokens top_;
+  std::vector<float> log_prob_of_;  // the frame's kept tokens' log probs, by token (-kFloatInf otherwise)
+  std::vector<float> penalized_;
 };
 
 inline bool precedes(const Ranked &x, const Ranked &y) { return x.key > y.key; }
@@ -287,6 +364,7 @@ inline void BeamSearch::extend(int32_t parent, int c, float log_p, float floor) 
   const float term = with_lm(log_p, c, child.lm_logp);
   if (child.active) {
     child.nb_cur = log_sum_exp(child.nb_cur, term);
+    if (track_emissions_ && term > child.emit_term) note_emission(&child, term, c);
   } else if (!(term < floor)) {
     add_candidate(term, parent, c, n, kNone, child.lm_logp);
   }
@@ -423,7 +501,16 @@ int32_t BeamSearch::make_node(const Candidate &candidate) {
   node.active = true;
   node.b_prev = node.b_cur = node.nb_cur = -kFloatInf;
   node.nb_prev = node.score = candidate.score;
+  if (track_emissions_ && candidate.score > node.emit_term) note_emission(&node, candidate.score, node.character);
   return n;
+}
+
+// A term of the token's emission in this frame larger than the node's before (a new node's first term): its frame
+// and the network's probability of the token there become the node's.
+void BeamSearch::note_emission(Node *node, float term, int c) {
+  node->emit_term = term;
+  node->emit_frame = frame_;
+  node->emit_prob = raw_row_[c];
 }
 
 // DS2's PathTrie::remove: drop the prefix from the list; free it, and ancestors left without use, once childless.
@@ -492,30 +579,42 @@ float BeamSearch::select(std::vector<int32_t> *prefixes) {
   return min_kept;
 }
 
-BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num_classes) {
+// The state before the first frame: the empty prefix alone.
+void BeamSearch::begin() {
   nodes_.assign(1, Node());
   nodes_[0].score = nodes_[0].b_prev = 0.0f;
   if (word_lm_) nodes_[0].dict = scorer_->dict_start();
   if (scorer_) states_.assign(1, scorer_->begin_state());
   if (char_lm_ && !use_masks_) nodes_[0].lm_state = state_ids_.id(states_[0]);
-  lm_stride_ = use_masks_ ? (char_lm_ ? num_classes : word_lm_ ? 1 : 0) : 0;
+  lm_stride_ = use_masks_ ? (char_lm_ ? num_classes_ : word_lm_ ? 1 : 0) : 0;
   lm_cache_.assign(lm_stride_, 0.0f);
   child_of_.assign(use_masks_ ? vocabulary_.size() : 0, kNone);
   child_at_.assign(use_masks_ ? 0 : vocabulary_.size(), kNone);
-  std::vector<int32_t> prefixes{0};
-  float min_score = nodes_[0].score;
-  std::vector<std::pair<size_t, double>> scratch;
-  std::vector<std::pair<int, float>> candidates, by_prob;
-  TopTokens top;
-  std::vector<float> log_prob_of(num_classes, -kFloatInf);  // the frame's kept tokens' log probs, by token
-  const float lm_slack = scorer_ ? static_cast<float>(std::max(0.0, beta_)) : 0.0f;
-  std::vector<float> penalized(num_classes);
+  prefixes_.assign(1, 0);
+  min_score_ = nodes_[0].score;
+  log_prob_of_.assign(num_classes_, -kFloatInf);
+  penalized_.resize(num_classes_);
+}
 
-  for (size_t t = 0; t < num_frames; ++t) {
-    const float *row = probs + t * num_classes;
-    if (blank_scale_ != 1.0f) row = penalize_blank(row, num_classes, blank_scale_, &penalized);
+// Steps 1 to 4 for each frame. The state between frames lives in members; the loop works on it as locals, which
+// the compiler keeps in registers across the calls the loop makes (members would be read again after each call).
+void BeamSearch::feed(const float *probs, size_t num_frames) {
+  if (finished_) throw std::logic_error("the beam search stream is finished: no more frames can be fed");
+  std::vector<int32_t> prefixes;
+  std::vector<std::pair<int, float>> candidates, by_prob;
+  prefixes.swap(prefixes_);
+  candidates.swap(frame_tokens_);
+  by_prob.swap(by_prob_);
+  TopTokens top = std::move(top_);
+  float *const log_prob_of = log_prob_of_.data();
+  float min_score = min_score_;
+  const float lm_slack = lm_slack_;
+  for (size_t t = 0; t < num_frames; ++t, ++frame_) {
+    const float *row = probs + t * num_classes_;
+    raw_row_ = row;
+    if (blank_scale_ != 1.0f) row = penalize_blank(row, num_classes_, blank_scale_, &penalized_);
     // Step 1: prune the frame's tokens by cutoff_prob and cutoff_top_n.
-    pruned_log_probs(row, num_classes, cutoff_prob_, cutoff_top_n_, &scratch, &candidates);
+    pruned_log_probs(row, num_classes_, cutoff_prob_, cutoff_top_n_, &scratch_, &candidates);
     for (const auto &cand : candidates) log_prob_of[cand.first] = cand.second;
     const bool full_beam = prefixes.size() == beam_size_;
 
@@ -597,6 +696,7 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
           float log_p = log_prob_c + p_score;
           if (node.character == character) log_p = b_prev > -kFloatInf ? log_prob_c + b_prev : -kFloatInf;
           node.nb_cur = log_sum_exp(node.nb_cur, log_p);
+          if (track_emissions_ && log_p > node.emit_term) note_emission(&node, log_p, node.character);
         }
       }
     }
@@ -604,10 +704,33 @@ BeamResults BeamSearch::decode(const float *probs, size_t num_frames, size_t num
     min_score = select(&prefixes);
     for (const auto &cand : candidates) log_prob_of[cand.first] = -kFloatInf;
   }
+  min_score_ = min_score;
+  prefixes.swap(prefixes_);
+  candidates.swap(frame_tokens_);
+  by_prob.swap(by_prob_);
+  top_ = std::move(top);
+}
 
+DecodeResult BeamSearch::finish() {
+  if (finished_) throw std::logic_error("the beam search stream is already finished");
+  finished_ = true;
   // Step 5: the final LM scores, then (in results()) DS2's order; Step 6: the reported scores and texts.
-  if (scorer_) score_endings(prefixes);
-  return results(prefixes);
+  if (scorer_) score_endings(prefixes_);
+  DecodeResult out;
+  out.beams = results(prefixes_);
+  if (track_emissions_) out.words = words(prefixes_[0]);
+  return out;
+}
+
+int32_t BeamSearch::best_prefix() const {
+  if (finished_) throw std::logic_error("the beam search stream is finished: read its results from finish()");
+  int32_t best = prefixes_[0];
+  for (int32_t p : prefixes_) {
+    if (rank_key(nodes_[p].score, nodes_[p].character) > rank_key(nodes_[best].score, nodes_[best].character)) {
+      best = p;
+    }
+  }
+  return best;
 }
 
 // For a word LM whose last word no space has completed yet, *last_word gets that word's log10 prob (-1000 if it is
@@ -668,90 +791,84 @@ BeamResults BeamSearch::results(std::vector<int32_t> &prefixes) const {
     return rank_key(nodes_[a].score, nodes_[a].character) > rank_key(nodes_[b].score, nodes_[b].character);
   });
   BeamResults out;
-  std::vector<int> labels;
   for (int32_t p : prefixes) {
-    labels.clear();
-    for (int32_t n = p; n != 0; n = nodes_[n].parent) labels.push_back(nodes_[n].character);
-    std::reverse(labels.begin(), labels.end());
-    std::string text;
-    for (int label : labels) text += vocabulary_[label];
-    const double sentence_log10 = scorer_ ? sentence_log_prob(p, labels) : 0.0;
-    out.emplace_back(reported_score(nodes_[p].score, labels.size(), sentence_log10, alpha_, beta_), text);
+    const std::vector<int> path = labels(p);
+    const double sentence_log10 = scorer_ ? sentence_log_prob(p, path) : 0.0;
+    out.emplace_back(reported_score(nodes_[p].score, path.size(), sentence_log10, alpha_, beta_), text_of(path));
   }
   return out;
 }
 
-// One utterance by the plain or the optimised path.
-BeamResults beam_search(const float *probs, size_t num_frames, size_t num_classes,
-                        const std::vector<std::string> &vocabulary, size_t beam_size, double cutoff_prob,
-                        size_t cutoff_top_n, const Scorer *scorer, double blank_penalty, bool plain) {
+// The tokens of prefix p, first to last.
+std::vector<int> BeamSearch::labels(int32_t p) const {
+  std::vector<int> out;
+  for (int32_t n = p; n != 0; n = nodes_[n].parent) out.push_back(nodes_[n].character);
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::string BeamSearch::text_of(const std::vector<int> &labels) const {
+  std::string out;
+  for (int label : labels) out += vocabulary_[label];
+  return out;
+}
+
+// The words of prefix p with their emission frames and probabilities. A node's emission frame can move while its
+// descendants' stay (rare, on flat posteriors), so each token's frame is raised to its predecessor's where it is
+// earlier: words never run backwards.
+std::vector<WordTiming> BeamSearch::words(int32_t p) const {
+  std::vector<Emission> path;
+  for (int32_t n = p; n != 0; n = nodes_[n].parent) {
+    const Node &node = nodes_[n];
+    path.push_back({node.character, node.emit_frame, node.emit_frame, node.emit_prob});
+  }
+  std::reverse(path.begin(), path.end());
+  for (size_t i = 1; i < path.size(); ++i) {
+    path[i].first_frame = path[i].last_frame = std::max(path[i].first_frame, path[i - 1].last_frame);
+  }
+  return group_words(path, vocabulary_, space_id_, char_lm_ || space_id_ < 0);
+}
+
+void check_search(size_t beam_size, double blank_penalty) {
+  if (beam_size == 0) throw std::invalid_argument("beam_size must be at least 1");
+  check_blank_penalty(blank_penalty);
+}
+
+// One utterance by the plain or the optimised path: the optimised one is a stream fed all frames at once.
+DecodeResult decode(const float *probs, size_t num_frames, const std::vector<std::string> &vocabulary,
+                    size_t beam_size, double cutoff_prob, size_t cutoff_top_n, const Scorer *scorer,
+                    double blank_penalty, bool plain, bool timings) {
   if (plain) {
-    return plain_beam_search(probs, num_frames, num_classes, vocabulary, beam_size, cutoff_prob, cutoff_top_n, scorer,
-                             blank_penalty);
+    return {plain_beam_search(probs, num_frames, vocabulary.size() + 1, vocabulary, beam_size, cutoff_prob,
+                              cutoff_top_n, scorer, blank_penalty),
+            {}};
   }
-  BeamSearch search(vocabulary, beam_size, cutoff_prob, cutoff_top_n, scorer, blank_penalty);
-  return search.decode(probs, num_frames, num_classes);
+  BeamSearch search(vocabulary, beam_size, cutoff_prob, cutoff_top_n, scorer, blank_penalty, timings);
+  search.feed(probs, num_frames);
+  return search.finish();
 }
 
-}  // namespace
-
-std::string ctc_greedy_decoder(size_t probs, size_t num_frames, size_t num_classes,
-                               const std::vector<std::string> &vocabulary) {
-  const float *data = reinterpret_cast<const float *>(probs);
-  check_probs(data, num_frames, num_classes, vocabulary, "");
-  const size_t blank = vocabulary.size();
-  std::string text;
-  size_t previous = blank;
-  for (size_t t = 0; t < num_frames; ++t) {
-    const float *row = data + t * num_classes;
-    size_t best = 0;
-    float best_prob = 0.0f;
-    for (size_t j = 0; j < num_classes; ++j) {
-      if (best_prob < row[j]) {
-        best = j;
-        best_prob = row[j];
-      }
-    }
-    if (best != blank && (t == 0 || best != previous)) text += vocabulary[best];
-    previous = best;
-  }
-  return text;
-}
-
-BeamResults ctc_beam_search_decoder(size_t probs, size_t num_frames, size_t num_classes,
-                                    const std::vector<std::string> &vocabulary, size_t beam_size,
-                                    double cutoff_prob, size_t cutoff_top_n, Scorer *ext_scorer,
-                                    double blank_penalty, bool plain) {
-  const float *data = reinterpret_cast<const float *>(probs);
-  if (beam_size == 0) throw std::invalid_argument("beam_size must be at least 1");
-  check_blank_penalty(blank_penalty);
-  check_probs(data, num_frames, num_classes, vocabulary, "");
-  return beam_search(data, num_frames, num_classes, vocabulary, beam_size, cutoff_prob, cutoff_top_n, ext_scorer,
-                     blank_penalty, plain);
-}
-
-std::vector<BeamResults> ctc_beam_search_decoder_batch(const std::vector<size_t> &probs,
-                                                       const std::vector<size_t> &num_frames, size_t num_classes,
-                                                       const std::vector<std::string> &vocabulary, size_t beam_size,
-                                                       size_t num_threads, double cutoff_prob, size_t cutoff_top_n,
-                                                       Scorer *ext_scorer, double blank_penalty, bool plain) {
+// decode() over many utterances spread on num_threads threads; results keep the input order.
+std::vector<DecodeResult> decode_batch(const std::vector<size_t> &probs, const std::vector<size_t> &num_frames,
+                                       size_t num_classes, const std::vector<std::string> &vocabulary,
+                                       size_t beam_size, size_t num_threads, double cutoff_prob, size_t cutoff_top_n,
+                                       const Scorer *scorer, double blank_penalty, bool plain, bool timings) {
   if (probs.size() != num_frames.size()) throw std::invalid_argument("one frame count per utterance expected");
-  if (beam_size == 0) throw std::invalid_argument("beam_size must be at least 1");
   if (num_threads == 0) throw std::invalid_argument("num_processes must be at least 1");
-  check_blank_penalty(blank_penalty);
+  check_search(beam_size, blank_penalty);
   for (size_t i = 0; i < probs.size(); ++i) {
     check_probs(reinterpret_cast<const float *>(probs[i]), num_frames[i], num_classes, vocabulary,
                 "utterance " + std::to_string(i) + ": ");
   }
-  std::vector<BeamResults> results(probs.size());
+  std::vector<DecodeResult> results(probs.size());
   std::atomic<size_t> next{0};
   std::exception_ptr error;
   std::mutex error_mutex;
   auto work = [&]() {
     for (size_t i = next++; i < probs.size(); i = next++) {
       try {
-        results[i] = beam_search(reinterpret_cast<const float *>(probs[i]), num_frames[i], num_classes, vocabulary,
-                                 beam_size, cutoff_prob, cutoff_top_n, ext_scorer, blank_penalty, plain);
+        results[i] = decode(reinterpret_cast<const float *>(probs[i]), num_frames[i], vocabulary, beam_size,
+                            cutoff_prob, cutoff_top_n, scorer, blank_penalty, plain, timings);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();
@@ -764,4 +881,121 @@ std::vector<BeamResults> ctc_beam_search_decoder_batch(const std::vector<size_t>
   for (auto &thread : threads) thread.join();
   if (error) std::rethrow_exception(error);
   return results;
+}
+
+// The best path: each frame's most probable class, as runs of equal classes (blank runs included).
+std::vector<Emission> best_path(const float *probs, size_t num_frames, size_t num_classes) {
+  std::vector<Emission> runs;
+  for (size_t t = 0; t < num_frames; ++t) {
+    const float *row = probs + t * num_classes;
+    size_t best = 0;
+    float best_prob = 0.0f;
+    for (size_t j = 0; j < num_classes; ++j) {
+      if (best_prob < row[j]) {
+        best = j;
+        best_prob = row[j];
+      }
+    }
+    const int32_t frame = static_cast<int32_t>(t);
+    if (!runs.empty() && runs.back().token == static_cast<int>(best)) {
+      runs.back().last_frame = frame;
+      runs.back().prob = std::max(runs.back().prob, best_prob);
+    } else {
+      runs.push_back({static_cast<int>(best), frame, frame, best_prob});
+    }
+  }
+  return runs;
+}
+
+}  // namespace
+
+// The stream's vocabulary outlives its search, which refers to it.
+struct StreamState {
+  StreamState(const std::vector<std::string> &vocabulary, size_t beam_size, double cutoff_prob, size_t cutoff_top_n,
+              const Scorer *scorer, double blank_penalty)
+      : vocabulary(vocabulary),
+        search(this->vocabulary, beam_size, cutoff_prob, cutoff_top_n, scorer, blank_penalty, true) {}
+  const std::vector<std::string> vocabulary;
+  BeamSearch search;
+};
+
+BeamSearchStream::BeamSearchStream(const std::vector<std::string> &vocabulary, size_t beam_size, double cutoff_prob,
+                                   size_t cutoff_top_n, Scorer *ext_scorer, double blank_penalty) {
+  check_search(beam_size, blank_penalty);
+  state_ = std::make_unique<StreamState>(vocabulary, beam_size, cutoff_prob, cutoff_top_n, ext_scorer, blank_penalty);
+}
+
+BeamSearchStream::~BeamSearchStream() = default;
+
+void BeamSearchStream::feed(size_t probs, size_t num_frames, size_t num_classes) {
+  const float *data = reinterpret_cast<const float *>(probs);
+  check_probs(data, num_frames, num_classes, state_->vocabulary, "");
+  state_->search.feed(data, num_frames);
+}
+
+std::string BeamSearchStream::partial() const { return state_->search.text(state_->search.best_prefix()); }
+
+std::vector<WordTiming> BeamSearchStream::partial_words() const {
+  return state_->search.words(state_->search.best_prefix());
+}
+
+DecodeResult BeamSearchStream::finish() { return state_->search.finish(); }
+
+size_t BeamSearchStream::frames() const { return state_->search.frames_fed(); }
+
+std::string ctc_greedy_decoder(size_t probs, size_t num_frames, size_t num_classes,
+                               const std::vector<std::string> &vocabulary) {
+  const float *data = reinterpret_cast<const float *>(probs);
+  check_probs(data, num_frames, num_classes, vocabulary, "");
+  std::string text;
+  for (const Emission &run : best_path(data, num_frames, num_classes)) {
+    if (run.token != static_cast<int>(vocabulary.size())) text += vocabulary[run.token];
+  }
+  return text;
+}
+
+std::vector<WordTiming> ctc_greedy_word_timings(size_t probs, size_t num_frames, size_t num_classes,
+                                                const std::vector<std::string> &vocabulary) {
+  const float *data = reinterpret_cast<const float *>(probs);
+  check_probs(data, num_frames, num_classes, vocabulary, "");
+  std::vector<Emission> path = best_path(data, num_frames, num_classes);
+  const int blank = static_cast<int>(vocabulary.size());
+  path.erase(std::remove_if(path.begin(), path.end(), [blank](const Emission &run) { return run.token == blank; }),
+             path.end());
+  const auto space = std::find(vocabulary.begin(), vocabulary.end(), " ");
+  if (space == vocabulary.end()) return group_words(path, vocabulary, -2, true);
+  return group_words(path, vocabulary, static_cast<int>(space - vocabulary.begin()), false);
+}
+
+BeamResults ctc_beam_search_decoder(size_t probs, size_t num_frames, size_t num_classes,
+                                    const std::vector<std::string> &vocabulary, size_t beam_size,
+                                    double cutoff_prob, size_t cutoff_top_n, Scorer *ext_scorer,
+                                    double blank_penalty, bool plain) {
+  const float *data = reinterpret_cast<const float *>(probs);
+  check_search(beam_size, blank_penalty);
+  check_probs(data, num_frames, num_classes, vocabulary, "");
+  return decode(data, num_frames, vocabulary, beam_size, cutoff_prob, cutoff_top_n, ext_scorer, blank_penalty, plain,
+                false)
+      .beams;
+}
+
+std::vector<BeamResults> ctc_beam_search_decoder_batch(const std::vector<size_t> &probs,
+                                                       const std::vector<size_t> &num_frames, size_t num_classes,
+                                                       const std::vector<std::string> &vocabulary, size_t beam_size,
+                                                       size_t num_threads, double cutoff_prob, size_t cutoff_top_n,
+                                                       Scorer *ext_scorer, double blank_penalty, bool plain) {
+  std::vector<BeamResults> beams;
+  for (DecodeResult &result : decode_batch(probs, num_frames, num_classes, vocabulary, beam_size, num_threads,
+                                           cutoff_prob, cutoff_top_n, ext_scorer, blank_penalty, plain, false)) {
+    beams.push_back(std::move(result.beams));
+  }
+  return beams;
+}
+
+std::vector<DecodeResult> ctc_beam_search_decoder_batch_timed(
+    const std::vector<size_t> &probs, const std::vector<size_t> &num_frames, size_t num_classes,
+    const std::vector<std::string> &vocabulary, size_t beam_size, size_t num_threads, double cutoff_prob,
+    size_t cutoff_top_n, Scorer *ext_scorer, double blank_penalty) {
+  return decode_batch(probs, num_frames, num_classes, vocabulary, beam_size, num_threads, cutoff_prob, cutoff_top_n,
+                      ext_scorer, blank_penalty, false, true);
 }

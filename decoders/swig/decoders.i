@@ -3,6 +3,7 @@
 %module swig_decoders
 %{
 #include "scorer.h"
+#include "word_timing.h"
 #include "ctc_decoders.h"
 %}
 
@@ -32,4 +33,8 @@ namespace std {
 }
 
 %include "scorer.h"
+// The word timing structs and their vectors are wrapped before the functions that return them.
+%include "word_timing.h"
+%template(WordTimings) std::vector<WordTiming>;
+%template(DecodeResults) std::vector<DecodeResult>;
 %include "ctc_decoders.h"
