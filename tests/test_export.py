@@ -28,12 +28,16 @@ def dygraph(network, audio, audio_len):
     return logits.numpy(), out_len.numpy()
 
 
-@pytest.mark.parametrize("use_gru,use_onednn", [(True, False), (False, True)])
-def test_exported_network_matches_dygraph(tmp_path, use_gru, use_onednn):
+@pytest.mark.parametrize("use_gru,use_onednn,online", [(True, False, False), (False, True, False),
+                                                      (True, False, True)])
+def test_exported_network_matches_dygraph(tmp_path, use_gru, use_onednn, online):
     paddle.seed(2)
-    network = DeepSpeech2(FEAT, 5, num_conv_layers=2, num_rnn_layers=2, rnn_size=16, use_gru=use_gru)
+    network = DeepSpeech2(FEAT, 5, num_conv_layers=2, num_rnn_layers=2, rnn_size=16, use_gru=use_gru, online=online)
     network.train()
     network(*[paddle.to_tensor(a) for a in next(batches())])  # non-trivial batch-norm statistics
+    if online:  # row-convolution taps that mix the future in
+        network.row_conv.weight.set_value(np.random.default_rng(2).standard_normal(network.row_conv.weight.shape)
+                                          .astype("float32"))
     export_network(network, FEAT, str(tmp_path / "model"))
     assert os.path.exists(model_file(str(tmp_path / "model")))
     exported = ExportedNetwork(str(tmp_path / "model"), use_onednn=use_onednn)

@@ -17,7 +17,11 @@ def make_net(**kwargs) -> DeepSpeech2:
     paddle.seed(1)
     config = dict(num_conv_layers=2, num_rnn_layers=2, rnn_size=HIDDEN, use_gru=True, share_rnn_weights=True)
     config.update(kwargs)
-    return DeepSpeech2(FEAT, DICT, **config)
+    net = DeepSpeech2(FEAT, DICT, **config)
+    if net.online:  # row-convolution taps that mix in the future (they start as the identity on the present)
+        weight = net.row_conv.weight
+        weight.set_value(np.random.default_rng(1).standard_normal(weight.shape).astype("float32"))
+    return net
 
 
 def batch(lengths, seed=0):
@@ -43,10 +47,11 @@ def test_fft_convolution_equals_direct_convolution(frames, freq, kernel, padding
         np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-4, rtol=1e-5)
 
 
-@pytest.mark.parametrize("use_gru,share,convs", [(True, True, 1), (True, False, 2), (False, True, 3),
-                                                 (False, False, 2)])
-def test_shapes_and_output_lengths(use_gru, share, convs):
-    net = make_net(use_gru=use_gru, share_rnn_weights=share, num_conv_layers=convs)
+@pytest.mark.parametrize("use_gru,share,convs,online", [(True, True, 1, False), (True, False, 2, False),
+                                                        (False, True, 3, False), (False, False, 2, False),
+                                                        (True, True, 2, True)])
+def test_shapes_and_output_lengths(use_gru, share, convs, online):
+    net = make_net(use_gru=use_gru, share_rnn_weights=share, num_conv_layers=convs, online=online)
     lengths = [31, 9, 1]
     logits, out_len = net(*batch(lengths))
     expected = [math.ceil(n / 3) for n in lengths]  # DS2's first conv strides time by 3
@@ -65,9 +70,10 @@ def test_time_stride_option():
     assert out_len.numpy().tolist() == [10, 4]
 
 
-@pytest.mark.parametrize("use_gru,share", [(True, True), (False, True), (False, False)])
-def test_batch_equals_single_utterances_in_eval(use_gru, share):
-    net = make_net(use_gru=use_gru, share_rnn_weights=share)
+@pytest.mark.parametrize("use_gru,share,online", [(True, True, False), (False, True, False), (False, False, False),
+                                                 (True, True, True), (False, True, True)])
+def test_batch_equals_single_utterances_in_eval(use_gru, share, online):
+    net = make_net(use_gru=use_gru, share_rnn_weights=share, online=online)
     # non-trivial running statistics, so eval-mode BN is not the identity
     net.train()
     net(*batch([40, 33], seed=5))
@@ -82,8 +88,9 @@ def test_batch_equals_single_utterances_in_eval(use_gru, share):
         np.testing.assert_allclose(logits.numpy()[i, :frames], single.numpy()[0], atol=1e-5, rtol=0)
 
 
-def test_training_batch_norm_ignores_padding():
-    net = make_net(use_gru=False, share_rnn_weights=True)
+@pytest.mark.parametrize("online", [False, True])
+def test_training_batch_norm_ignores_padding(online):
+    net = make_net(use_gru=False, share_rnn_weights=True, online=online)
     net.train()
     x, x_len = batch([25, 16])
     padded = paddle.concat([x, 100.0 * paddle.ones([2, 12, FEAT])], axis=1)  # loud garbage after the end
@@ -119,9 +126,9 @@ def test_training_batch_norm_uses_real_frame_statistics():
     np.testing.assert_allclose(bn._variance.numpy(), 0.9 + 0.1 * real.var(axis=1), rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("use_gru", [True, False])
-def test_adam_steps_reduce_ctc_loss_and_reach_every_parameter(use_gru):
-    net = make_net(use_gru=use_gru, num_rnn_layers=1)
+@pytest.mark.parametrize("use_gru,online", [(True, False), (False, False), (True, True)])
+def test_adam_steps_reduce_ctc_loss_and_reach_every_parameter(use_gru, online):
+    net = make_net(use_gru=use_gru, num_rnn_layers=1, online=online)
     net.train()
     optimizer = paddle.optimizer.Adam(0.01, parameters=net.parameters())
     x, x_len = batch([30, 24], seed=3)
