@@ -183,29 +183,39 @@ def ctc_greedy_decoder(probs_seq: np.ndarray, vocabulary: Sequence[str]) -> str:
     return "".join(vocabulary[b] for i, b in enumerate(best) if b != blank and (i == 0 or b != best[i - 1]))
 
 
-def ctc_beam_search_decoder(probs_seq: np.ndarray, vocabulary: Sequence[str], beam_size: int,
-                            cutoff_prob: float = 1.0, cutoff_top_n: int = 40,
-                            ext_scoring_func: ReferenceScorer | None = None,
-                            blank_penalty: float = 0.0) -> list[tuple[float, str]]:
-    """DS2's CTC prefix beam search; returns (negated approximate CTC log prob, text), best first.
+class BeamSearchStream:
+    """DS2's CTC prefix beam search as a stream: feed() frames in chunks of any size, finish() once.
 
-    ``blank_penalty`` scales each frame's blank probability by exp(-blank_penalty) before renormalising the frame.
+    Same semantics as the C++ BeamSearchStream: partial() is the beam's best prefix by its search score now (no final
+    LM scores), finish() adds them and returns what ctc_beam_search_decoder returns.
     """
-    scorer, blank = ext_scoring_func, len(vocabulary)
-    space_id = vocabulary.index(" ") if " " in vocabulary else -2
-    root = _Prefix()
-    root.score = root.b_prev = 0.0
-    prefixes = [root]
-    for probs in np.asarray(probs_seq, dtype=np.float64):
-        if blank_penalty:
+
+    def __init__(self, vocabulary: Sequence[str], beam_size: int, cutoff_prob: float = 1.0, cutoff_top_n: int = 40,
+                 ext_scoring_func: ReferenceScorer | None = None, blank_penalty: float = 0.0):
+        self.vocabulary, self.beam_size = list(vocabulary), beam_size
+        self.cutoff_prob, self.cutoff_top_n, self.blank_penalty = cutoff_prob, cutoff_top_n, blank_penalty
+        self.scorer, self.blank = ext_scoring_func, len(vocabulary)
+        self.space_id = self.vocabulary.index(" ") if " " in self.vocabulary else -2
+        self.root = _Prefix()
+        self.root.score = self.root.b_prev = 0.0
+        self.prefixes = [self.root]
+
+    def feed(self, probs_seq: np.ndarray) -> None:
+        """Decode the next frames, [T, len(vocabulary) + 1] with the blank last."""
+        for probs in np.asarray(probs_seq, dtype=np.float64):
+            self._step(probs)
+
+    def _step(self, probs: np.ndarray) -> None:
+        scorer, blank, beam_size = self.scorer, self.blank, self.beam_size
+        if self.blank_penalty:
             probs = probs.copy()
-            probs[blank] *= math.exp(-blank_penalty)
+            probs[blank] *= math.exp(-self.blank_penalty)
             probs /= probs.sum() or 1.0
-        min_cutoff, beam = -math.inf, prefixes[:beam_size]
+        min_cutoff, beam = -math.inf, self.prefixes[:beam_size]
         if scorer is not None and len(beam) == beam_size:
             beam.sort(key=_order_key)
             min_cutoff = beam[-1].score + math.log(probs[blank] + _TINY) - max(0.0, scorer.beta)
-        for token, log_prob in _pruned(probs, cutoff_prob, cutoff_top_n):
+        for token, log_prob in _pruned(probs, self.cutoff_prob, self.cutoff_top_n):
             for prefix in beam:
                 if log_prob + prefix.score < min_cutoff:
                     break
@@ -221,28 +231,52 @@ def ctc_beam_search_decoder(probs_seq: np.ndarray, vocabulary: Sequence[str], be
                     log_p = log_prob + prefix.score
                 else:
                     log_p = log_prob + prefix.b_prev if prefix.b_prev > -math.inf else -math.inf
-                if scorer is not None and (scorer.character_based or token == space_id):
+                if scorer is not None and (scorer.character_based or token == self.space_id):
                     log_p += scorer.score(new.labels if scorer.character_based else prefix.labels)
                 new.nb_cur = _log_sum_exp(new.nb_cur, log_p)
         prefixes = []
-        root.collect(prefixes)
+        self.root.collect(prefixes)
         if len(prefixes) > beam_size:
             prefixes.sort(key=_order_key)
             for node in prefixes[beam_size:]:
                 node.remove()
             prefixes = prefixes[:beam_size]
-    if scorer is not None:
-        for prefix in prefixes:
-            if not scorer.character_based and prefix is not root and prefix.token != space_id:
-                prefix.score += scorer.score(prefix.labels)
-            if scorer.end_of_sentence:
-                prefix.score += scorer.end_score(prefix.labels)
-    prefixes.sort(key=_order_key)
-    results = []
-    for prefix in prefixes:
-        approx = prefix.score
+        self.prefixes = prefixes
+
+    def partial(self) -> str:
+        """The text of the prefix ranked first by its search score now (no final LM scores)."""
+        best = min(self.prefixes, key=_order_key)
+        return "".join(self.vocabulary[t] for t in best.labels)
+
+    def finish(self) -> list[tuple[float, str]]:
+        """The final LM scores, then (negated approximate CTC log prob, text) pairs, best first. Ends the stream."""
+        scorer, prefixes = self.scorer, self.prefixes
         if scorer is not None:
-            approx -= len(prefix.labels) * scorer.beta
-            approx -= scorer.alpha * scorer.sent_log_prob(scorer.split(prefix.labels))
-        results.append((-approx, "".join(vocabulary[t] for t in prefix.labels)))
-    return results
+            for prefix in prefixes:
+                if not scorer.character_based and prefix is not self.root and prefix.token != self.space_id:
+                    prefix.score += scorer.score(prefix.labels)
+                if scorer.end_of_sentence:
+                    prefix.score += scorer.end_score(prefix.labels)
+        prefixes.sort(key=_order_key)
+        results = []
+        for prefix in prefixes:
+            approx = prefix.score
+            if scorer is not None:
+                approx -= len(prefix.labels) * scorer.beta
+                approx -= scorer.alpha * scorer.sent_log_prob(scorer.split(prefix.labels))
+            results.append((-approx, "".join(self.vocabulary[t] for t in prefix.labels)))
+        return results
+
+
+def ctc_beam_search_decoder(probs_seq: np.ndarray, vocabulary: Sequence[str], beam_size: int,
+                            cutoff_prob: float = 1.0, cutoff_top_n: int = 40,
+                            ext_scoring_func: ReferenceScorer | None = None,
+                            blank_penalty: float = 0.0) -> list[tuple[float, str]]:
+    """DS2's CTC prefix beam search; returns (negated approximate CTC log prob, text), best first.
+
+    ``blank_penalty`` scales each frame's blank probability by exp(-blank_penalty) before renormalising the frame.
+    It is BeamSearchStream fed all frames at once.
+    """
+    stream = BeamSearchStream(vocabulary, beam_size, cutoff_prob, cutoff_top_n, ext_scoring_func, blank_penalty)
+    stream.feed(probs_seq)
+    return stream.finish()
