@@ -126,7 +126,7 @@ def test_training_batch_norm_uses_real_frame_statistics():
     np.testing.assert_allclose(bn._variance.numpy(), 0.9 + 0.1 * real.var(axis=1), rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("use_gru,online", [(True, False), (False, False), (True, True)])
+@pytest.mark.parametrize("use_gru,online", [(True, False), (False, False), (True, True), (False, True)])
 def test_adam_steps_reduce_ctc_loss_and_reach_every_parameter(use_gru, online):
     net = make_net(use_gru=use_gru, num_rnn_layers=1, online=online)
     net.train()
