@@ -99,16 +99,22 @@ def ctc_beam_search_decoder_batch(probs_split, vocabulary: Sequence[str], beam_s
                                   ext_scoring_func: Scorer | None = None,
                                   blank_penalty: float = 0.0, plain: bool = False) -> list[list[tuple[float, str]]]:
     """ctc_beam_search_decoder on every array of ``probs_split``, over ``num_processes`` C++ threads."""
+    results = _batch(swig_decoders.ctc_beam_search_decoder_batch, probs_split, vocabulary, beam_size, num_processes,
+                     cutoff_prob, cutoff_top_n, ext_scoring_func, blank_penalty, bool(plain))
+    return [[tuple(item) for item in utterance] for utterance in results]
+
+
+def _batch(function, probs_split, vocabulary: Sequence[str], beam_size: int, num_processes: int, cutoff_prob: float,
+           cutoff_top_n: int, ext_scoring_func: Scorer | None, blank_penalty: float, *more):
+    """A C++ batch decoder called on checked arguments (``more``: its arguments after blank_penalty)."""
     _check_beam(beam_size)
     if int(num_processes) < 1:
         raise ValueError(f"num_processes must be at least 1, got {num_processes}")
     vocabulary = _vocabulary(vocabulary)
     frames = [_as_frames(probs, vocabulary, f"probs_split[{i}]") for i, probs in enumerate(probs_split)]
-    results = swig_decoders.ctc_beam_search_decoder_batch(
-        [f.ctypes.data for f in frames], [f.shape[0] for f in frames], len(vocabulary) + 1, vocabulary,
-        int(beam_size), int(num_processes), float(cutoff_prob), int(cutoff_top_n), ext_scoring_func,
-        float(blank_penalty), bool(plain))
-    return [[tuple(item) for item in utterance] for utterance in results]
+    return function([f.ctypes.data for f in frames], [f.shape[0] for f in frames], len(vocabulary) + 1, vocabulary,
+                    int(beam_size), int(num_processes), float(cutoff_prob), int(cutoff_top_n), ext_scoring_func,
+                    float(blank_penalty), *more)
 
 
 @dataclass(frozen=True)
@@ -149,15 +155,8 @@ def ctc_beam_search_decoder_batch_words(probs_split, vocabulary: Sequence[str], 
                                         ) -> list[tuple[list[tuple[float, str]], list[WordTiming]]]:
     """ctc_beam_search_decoder_batch (optimised path) with each utterance's best text as timed words: a list of
     (results, words), results exactly those of ctc_beam_search_decoder_batch."""
-    _check_beam(beam_size)
-    if int(num_processes) < 1:
-        raise ValueError(f"num_processes must be at least 1, got {num_processes}")
-    vocabulary = _vocabulary(vocabulary)
-    frames = [_as_frames(probs, vocabulary, f"probs_split[{i}]") for i, probs in enumerate(probs_split)]
-    results = swig_decoders.ctc_beam_search_decoder_batch_timed(
-        [f.ctypes.data for f in frames], [f.shape[0] for f in frames], len(vocabulary) + 1, vocabulary,
-        int(beam_size), int(num_processes), float(cutoff_prob), int(cutoff_top_n), ext_scoring_func,
-        float(blank_penalty))
+    results = _batch(swig_decoders.ctc_beam_search_decoder_batch_timed, probs_split, vocabulary, beam_size,
+                     num_processes, cutoff_prob, cutoff_top_n, ext_scoring_func, blank_penalty)
     return [([tuple(item) for item in result.beams], _words(result.words, frame_duration)) for result in results]
 
 
