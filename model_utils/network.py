@@ -23,8 +23,8 @@ FIRST_KERNEL, FIRST_STRIDE, FIRST_PADDING = (11, 41), (3, 2), (5, 20)
 NEXT_KERNEL, NEXT_STRIDE, NEXT_PADDING = (11, 21), (1, 2), (5, 10)
 CONV_CHANNELS = 32
 # Future output frames (30 ms each at DS2's time stride 3) that the online network's row convolution sees. With the
-# conv stage's own 200 ms of look-ahead (2 layers) it hears 260 ms ahead: DS2's small lookahead (its figure uses
-# 2 steps) at a latency well under a typical 160-640 ms streaming chunk.
+# conv stage's own 200 ms of look-ahead (2 layers) the network hears 260 ms ahead: DS2's small lookahead (its figure
+# draws 2 steps), and a latency within one typical streaming chunk (160-640 ms) rather than several.
 ROW_CONV_CONTEXT = 2
 
 
