@@ -26,6 +26,7 @@ import numpy as np
 import paddle
 import paddle.nn.functional as F
 
+from model_utils.decoding import ExportedModel
 from model_utils.model import DeepSpeech2Model
 
 
@@ -33,6 +34,9 @@ class StreamingForward:
     """Runs an online DeepSpeech2Model's network over feature chunks, in eval mode, without re-running the past."""
 
     def __init__(self, model: DeepSpeech2Model):
+        if isinstance(model, ExportedModel):
+            raise ValueError("cannot stream an exported model (its network runs whole utterances in Paddle "
+                             "Inference): load the checkpoint instead")
         network = model.network
         if not network.online:
             raise ValueError("cannot stream an offline model: its bidirectional RNNs need the whole utterance "

@@ -10,6 +10,8 @@ import pytest
 import test as test_cli
 import train
 from model_utils.checkpoint import CheckpointError, explicit_flags, save_checkpoint
+from model_utils.decoding import ExportedModel
+from model_utils.inference import export_network
 from model_utils.model import DeepSpeech2Model, make_config
 from model_utils.streaming import StreamingForward
 
@@ -105,6 +107,15 @@ def test_each_output_comes_as_soon_as_its_look_ahead_has_arrived(model):
 def test_an_offline_model_refuses_to_stream():
     with pytest.raises(ValueError, match="offline model.*bidirectional.*--online True"):
         StreamingForward(make_model(use_gru=True, online=False))
+
+
+def test_an_exported_model_refuses_to_stream(model, tmp_path):
+    export_network(model.network, FEAT, str(tmp_path / "model"))
+    (tmp_path / "config.json").write_text(json.dumps(model.config))
+    (tmp_path / "vocab.txt").write_text("".join(token + "\n" for token in VOCAB))
+    exported = ExportedModel(str(tmp_path), {}, use_gpu=False)
+    with pytest.raises(ValueError, match="exported model.*load the checkpoint"):
+        StreamingForward(exported)
 
 
 def test_wrongly_shaped_frames_are_a_clear_error(model):
