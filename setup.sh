@@ -52,6 +52,9 @@ APT_PACKAGES=(
   chromium
   # load-independent instruction counts in bench/decoders.py --callgrind_utts
   valgrind
+  # real human speech that bench/real_speech.py evaluates on (read speech; telephone prompts, with the
+  # transcripts in asterisk-core-sounds-en): never trained, tuned or LM-texted on
+  pocketsphinx-testdata asterisk-core-sounds-en-wav
 )
 
 if [ "${SKIP_APT:-0}" != "1" ]; then

@@ -16,6 +16,7 @@ import functools
 import glob
 import json
 import multiprocessing
+import multiprocessing.pool
 import os
 import re
 import sys
@@ -55,6 +56,19 @@ def recognise(audio_filepath: str) -> str:
     return normalise(hypothesis.hypstr) if hypothesis is not None else ""
 
 
+def decode_manifest(pool: multiprocessing.pool.Pool, manifest_path: str, output: str, desc: str) -> None:
+    """Recognise every utterance of a manifest with ``pool`` (started with ``_init_worker``) and write test.py's
+    --output_file records (audio_filepath, target, hypothesis, errors, words) to ``output``."""
+    entries = read_manifest(manifest_path)
+    paths = [entry["audio_filepath"] for entry in entries]
+    hypotheses = list(tqdm(pool.imap(recognise, paths), total=len(paths), desc=desc, unit="utt"))
+    with atomic_write(output) as handle:
+        for entry, hypothesis in zip(entries, hypotheses):
+            errors, words = word_errors(entry["text"], hypothesis)
+            handle.write(json.dumps({"audio_filepath": entry["audio_filepath"], "target": entry["text"],
+                                     "hypothesis": hypothesis, "errors": errors, "words": words}) + "\n")
+
+
 def test_splits(data_dir: str) -> list[str]:
     """The test splits of a corpus folder: the suffixes of its ``manifest.test*`` files, sorted."""
     return sorted(os.path.basename(path)[len("manifest."):]
@@ -77,15 +91,8 @@ def main() -> None:
         sys.exit(f"pocketsphinx_baseline.py: no manifest.{{{','.join(missing) or 'test*'}}} in {args.data_dir}")
     with multiprocessing.Pool(args.num_workers, initializer=_init_worker) as pool:
         for split in splits:
-            entries = read_manifest(os.path.join(args.data_dir, f"manifest.{split}"))
-            paths = [entry["audio_filepath"] for entry in entries]
-            hypotheses = list(tqdm(pool.imap(recognise, paths), total=len(paths), desc=split, unit="utt"))
             output = os.path.join(args.results_dir, f"test.{split}.pocketsphinx.jsonl")
-            with atomic_write(output) as handle:
-                for entry, hypothesis in zip(entries, hypotheses):
-                    errors, words = word_errors(entry["text"], hypothesis)
-                    handle.write(json.dumps({"audio_filepath": entry["audio_filepath"], "target": entry["text"],
-                                             "hypothesis": hypothesis, "errors": errors, "words": words}) + "\n")
+            decode_manifest(pool, os.path.join(args.data_dir, f"manifest.{split}"), output, split)
             print(f"wrote {output}")
 
 
