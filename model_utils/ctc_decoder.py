@@ -9,8 +9,13 @@ widths that share it (tools/tune.py's grid)::
     texts = decoder.decode_batch(model.infer_batch_probs(features, lengths))
     texts = decoder.with_options(alpha=1.5, beta=0.2).decode_batch(probs)
 
+``decode_batch_words`` also gives each transcript's words with their times and confidences (``word_records``
+makes them JSON for test.py, infer.py and the server)::
+
+    for text, words in decoder.decode_batch_words(probs, model.frame_duration): ...
+
 Greedy decoding runs the C++ decoder, or NumPy where decoders/ is not built (training needs no build); beam search
-needs the build.
+and word timings need the build.
 """
 from __future__ import annotations
 
@@ -21,11 +26,14 @@ import functools
 import logging
 import os
 import threading
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from utils.utility import add_arguments
+
+if TYPE_CHECKING:
+    from decoders.swig_wrapper import WordTiming
 
 logger = logging.getLogger(__name__)
 
@@ -130,16 +138,30 @@ class CTCDecoder:
         if not self.options.beam_search:
             return greedy_decode_batch(probs_split, self.vocabulary)
         from decoders.swig_wrapper import ctc_beam_search_decoder_batch
+        results = self._beam_search(ctc_beam_search_decoder_batch, probs_split)
+        return [beams[0][1] if beams else "" for beams in results]
+
+    def decode_batch_words(self, probs_split: Sequence[np.ndarray],
+                           frame_duration: float) -> list[tuple[str, list[WordTiming]]]:
+        """decode_batch's transcripts, each with its words' timings and confidences (decoders.swig_wrapper's
+        WordTiming; times in seconds at ``frame_duration`` per frame: DeepSpeech2Model.frame_duration)."""
+        if not self.options.beam_search:
+            return [greedy_words(probs, self.vocabulary, frame_duration) for probs in probs_split]
+        from decoders.swig_wrapper import ctc_beam_search_decoder_batch_words
+        results = self._beam_search(ctc_beam_search_decoder_batch_words, probs_split, frame_duration=frame_duration)
+        return [(beams[0][1] if beams else "", words) for beams, words in results]
+
+    def _beam_search(self, batch_decoder: Callable, probs_split: Sequence[np.ndarray], **more: Any) -> list:
+        """A swig_wrapper batch beam search at these options, with the scorer at this decoder's weights."""
         options = self.options
         with self._scorer_lock:
             if self.scorer is not None:
                 self.scorer.reset_params(options.alpha, options.beta)
-            results = ctc_beam_search_decoder_batch(
+            return batch_decoder(
                 probs_split=list(probs_split), vocabulary=self.vocabulary, beam_size=options.beam_size,
                 num_processes=options.num_proc_bsearch, cutoff_prob=options.cutoff_prob,
-                cutoff_top_n=options.cutoff_top_n, ext_scoring_func=self.scorer, blank_penalty=options.blank_penalty)
-        return [beams[0][1] if beams else "" for beams in results]
-
+                cutoff_top_n=options.cutoff_top_n, ext_scoring_func=self.scorer, blank_penalty=options.blank_penalty,
+                **more)
 
 def _load_scorer(options: DecodingOptions, vocabulary: list[str]):
     """The KenLM scorer of ``options.lang_model_path`` (None for ''), or an error saying how to fix the setup."""
@@ -181,3 +203,21 @@ def greedy_numpy(probs: np.ndarray, vocabulary: Sequence[str]) -> str:
     keep = np.ones(len(best), dtype=bool)
     keep[1:] = best[1:] != best[:-1]
     return "".join(vocabulary[i] for i in best[keep] if i < len(vocabulary))
+
+
+def greedy_words(probs: np.ndarray, vocabulary: Sequence[str], frame_duration: float) -> tuple[str, list[WordTiming]]:
+    """Best-path transcript and its timed words (C++ only: without the build, a RuntimeError says how to build)."""
+    try:
+        from decoders.swig_wrapper import ctc_greedy_decoder, ctc_greedy_word_timings
+    except ImportError as err:
+        raise RuntimeError(f"word timings need the C++ CTC decoder: run `bash decoders/build.sh` ({err})") from None
+    return ctc_greedy_decoder(probs, vocabulary), ctc_greedy_word_timings(probs, vocabulary, frame_duration)
+
+
+def word_records(words: Sequence[WordTiming], duration: float | None = None) -> list[dict]:
+    """``words`` as JSON-ready {"word", "start", "end", "confidence"}: seconds to the millisecond, clipped to
+    ``duration`` (the audio's; the last output frame may reach past it), confidence to 4 decimals."""
+    def clip(seconds: float) -> float:
+        return round(seconds if duration is None else min(seconds, duration), 3)
+    return [{"word": w.text, "start": clip(w.start), "end": clip(w.end), "confidence": round(w.confidence, 4)}
+            for w in words]

@@ -41,6 +41,9 @@ CONFIG_FLAGS = {
     "specgram_type": ("feature", "specgram_type"),
 }
 
+# AudioFeaturizer's defaults: the feature settings of a config that does not give them.
+FEATURE_DEFAULTS = {name: p.default for name, p in inspect.signature(AudioFeaturizer).parameters.items()}
+
 
 def make_config(args) -> dict:
     """config.json's {"network", "feature"} sections from DS2's CLI flags.
@@ -48,8 +51,7 @@ def make_config(args) -> dict:
     The feature settings without a flag get AudioFeaturizer's defaults, saved in full so that
     inference rebuilds exactly the training features.
     """
-    defaults = {name: p.default for name, p in inspect.signature(AudioFeaturizer).parameters.items()}
-    config: dict = {"network": {}, "feature": defaults}
+    config: dict = {"network": {}, "feature": dict(FEATURE_DEFAULTS)}
     for flag, (section, key) in CONFIG_FLAGS.items():
         config[section][key] = getattr(args, flag)
     return config
@@ -124,6 +126,12 @@ class DeepSpeech2Model:
     @property
     def receptive_field(self) -> int:
         return self.network.receptive_field
+
+    @property
+    def frame_duration(self) -> float:
+        """Seconds per output frame: the feature hop (stride_ms) times the conv stage's time stride."""
+        stride_ms = self.config["feature"].get("stride_ms", FEATURE_DEFAULTS["stride_ms"])
+        return stride_ms / 1000.0 * self.network.time_stride
 
     def output_frames(self, num_frames: int) -> int:
         """Output frames for an utterance of ``num_frames`` feature frames."""

@@ -1,5 +1,6 @@
 """infer.py, test.py and tools/tune.py: bad input ends in one clear line naming the file, and test.py's
-results file; the network/decoder overlap of model_utils.decoding."""
+results file; the network/decoder overlap of model_utils.decoding; word timings (CTCDecoder.decode_batch_words,
+test.py's "words", infer.py --timestamps)."""
 import json
 import os
 import subprocess
@@ -13,7 +14,8 @@ from data_utils.manifest import read_manifest
 import infer
 import test as test_cli
 from model_fixture import tiny_model  # noqa: F401  (the fixture)
-from model_utils import decoding
+from model_utils import ctc_decoder, decoding
+from model_utils.ctc_decoder import DECODING_METHODS, CTCDecoder, DecodingOptions
 from models.lm.train_lm import train_arpa
 from utils.error_rate import word_errors
 
@@ -192,3 +194,62 @@ def test_network_runs_the_next_batch_while_the_decoder_works():
     results = list(decoding.pipelined(model, batches, decode))
     assert [texts for _, texts in results] == [["text 0"], ["text 1"], ["text 2"]]
     assert [int(batch["features"][0]) for batch, _ in results] == [0, 1, 2]
+
+
+# "ab ca" over 16 frames of 30 ms: each token's emission frames and peak probability (the rest of the mass mostly on
+# the blank). The beam search emits a token in its first peak frame, the greedy decoder spans all its frames.
+TIMED_VOCABULARY = [" ", "a", "b", "c"]
+TIMED_PEAKS = [("a", [2], 0.9), ("b", [4, 5], 0.8), (" ", [7], 0.7), ("c", [10], 0.9), ("a", [12, 13], 0.6)]
+# (word, start, end, confidence) in seconds: a word starts at its first frame and ends with its last token's frame.
+TIMED_WORDS = {"ctc_greedy": [("ab", 0.06, 0.18, 0.85), ("ca", 0.30, 0.42, 0.75)],
+               "ctc_beam_search": [("ab", 0.06, 0.15, 0.85), ("ca", 0.30, 0.39, 0.75)]}
+
+
+def timed_probs() -> np.ndarray:
+    probs = np.full((16, len(TIMED_VOCABULARY) + 1), 0.01)
+    probs[:, -1] = 0.97
+    for token, frames, peak in TIMED_PEAKS:
+        for frame in frames:
+            probs[frame] = (1.0 - peak) / len(TIMED_VOCABULARY)
+            probs[frame, TIMED_VOCABULARY.index(token)] = peak
+    return probs.astype(np.float32)
+
+
+@pytest.mark.parametrize("method", DECODING_METHODS)
+def test_decoder_words_have_the_known_times_of_hand_built_posteriors(method):
+    decoder = CTCDecoder(TIMED_VOCABULARY, DecodingOptions(decoding_method=method, beam_size=16, lang_model_path=""))
+    probs = [timed_probs(), timed_probs()[:0]]
+    results = decoder.decode_batch_words(probs, 0.03)
+    assert [text for text, _ in results] == decoder.decode_batch(probs) == ["ab ca", ""]
+    words = [(w.text, w.start, w.end, w.confidence) for w in results[0][1]]
+    assert words == [(t, pytest.approx(s), pytest.approx(e), pytest.approx(c)) for t, s, e, c in TIMED_WORDS[method]]
+    assert results[1][1] == []
+    assert ctc_decoder.word_records(results[0][1], duration=0.4)[-1] == {
+        "word": "ca", "start": 0.3, "end": min(0.4, TIMED_WORDS[method][-1][2]), "confidence": 0.75}
+
+
+@pytest.mark.parametrize("method", DECODING_METHODS)
+def test_decoder_words_spell_decode_batch_text(method, tiny_model):  # noqa: F811
+    args = test_cli.parser.parse_args([f"--model_path={tiny_model['model_path']}", "--use_gpu=False",
+                                       f"--decoding_method={method}", "--lang_model_path=", "--beam_size=20"])
+    model = decoding.load_model(args, {})
+    decoder = decoding.make_decoder(model, args)
+    dataset = decoding.manifest_dataset(model, args, tiny_model["manifest"])
+    spoken = 0
+    for batch in decoding.batches(dataset, 8, 0):
+        probs = model.infer_batch_probs(batch["features"], batch["feature_lengths"])
+        results = decoder.decode_batch_words(probs, model.frame_duration)
+        assert [text for text, _ in results] == decoder.decode_batch(probs)
+        for (text, words), frames in zip(results, probs):
+            assert " ".join(w.text for w in words) == " ".join(text.split())
+            assert all(0 <= w.start_frame <= w.end_frame < len(frames) for w in words)
+            spoken += len(words)
+    assert spoken > 0
+    assert model.frame_duration == pytest.approx(0.03)  # 10 ms hop, time stride 3
+
+
+def test_word_timings_need_the_cpp_build(monkeypatch):
+    monkeypatch.setitem(sys.modules, "decoders.swig_wrapper", None)  # import now raises ImportError
+    decoder = CTCDecoder(TIMED_VOCABULARY, DecodingOptions(decoding_method="ctc_greedy"))
+    with pytest.raises(RuntimeError, match="decoders/build.sh"):
+        decoder.decode_batch_words([timed_probs()], 0.03)
