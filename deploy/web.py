@@ -1,15 +1,22 @@
 """HTTP and WebSocket front ends of the demo server (aiohttp), plus the push-to-talk page.
 
     POST /v1/recognize   body: a WAV/FLAC/OGG file (any rate, mono or stereo)
-                         -> 200 {"text", "duration", "latency_ms"}; 4xx/503 {"error": "..."}
+                         -> 200 {"text", "duration", "latency_ms", "words"}; 4xx/503 {"error": "..."}
     GET  /healthz        -> {"status": "ok", "pending", "served"}
     GET  /v1/stream      WebSocket, PaddleSpeech's message shape:
                          client {"signal": "start", "sample_rate": 16000}  -> {"status": "ok", "signal": "server_ready"}
-                         client binary 16-bit little-endian mono PCM chunks
+                         client binary 16-bit little-endian mono PCM chunks (any rate 8000..96000 Hz, resampled)
+                         -> online model only: {"status": "ok", "signal": "partial", "result": "<text so far>",
+                            "chunks": n} each time the audio up to chunk n has been recognised
                          client {"signal": "end"} -> {"status": "ok", "signal": "finished", "result", "duration",
-                         "latency_ms"}; then another "start" may follow. A bad message or a client silent
-                         for ``read_timeout`` gets {"status": "error", "signal": "error", "message"} and a close.
+                         "latency_ms", "words"} ("compute_ms" too for an online model); then another "start" may
+                         follow. A bad message (text amid the audio, more than ``max_audio_seconds``) or a client
+                         silent for ``read_timeout`` gets {"status": "error", "signal": "error", "message"} and a close.
     GET  /               the push-to-talk page (static/index.html, all assets local)
+
+"words": [{"word", "start", "end", "confidence"}], times in seconds. Partial results need a model trained with
+--online True (deploy/live.py recognises its audio as it arrives, with the training's fixed mean/std and a running
+loudness estimate); an offline (bidirectional) model needs the whole utterance, so its stream answers at "end" only.
 """
 from __future__ import annotations
 
@@ -23,7 +30,8 @@ from typing import Awaitable, Callable
 from aiohttp import WSMessage, WSMsgType, web
 
 from data_utils.audio import AudioSegment
-from deploy.service import Busy, RecognitionService, RequestError
+from deploy.live import LiveUtterance
+from deploy.service import Busy, RecognitionService, RequestError, Result
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 # Upper bound on an encoded body per second of audio: 96 kHz stereo float32.
@@ -90,7 +98,7 @@ class WebFrontEnd:
         except RequestError as err:
             return json_error(400, str(err))
         return web.json_response({"text": result.text, "duration": result.duration,
-                                  "latency_ms": result.latency_ms})
+                                  "latency_ms": result.latency_ms, "words": result.words})
 
     async def stream(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=1 << 20)
@@ -141,17 +149,48 @@ class WebFrontEnd:
                 raise RequestError(f"sample_rate must be an integer 8000..{MAX_STREAM_SAMPLE_RATE}, "
                                    f"got {sample_rate!r}")
             await ws.send_json({"status": "ok", "signal": "server_ready"})
-            max_bytes = int(self.service.max_audio_seconds * sample_rate) * 2
-            pcm = bytearray()
-            while (message := await self._receive(ws)) is not None and message.type == WSMsgType.BINARY:
-                pcm += message.data
-                if len(pcm) > max_bytes:
-                    raise RequestError(f"more than {self.service.max_audio_seconds:g} s of audio")
-            if message is None:
+            if self.service.recognizer.streams:
+                result = await self._live_utterance(ws, sample_rate, peer)
+            else:
+                result = await self._buffered_utterance(ws, sample_rate, peer)
+            if result is None:
                 logger.info("ws %s closed before sending 'end'", peer)
                 return
-            self._signal(message, "end")
-            data = bytes(pcm)
-            result = await self.service.recognize(lambda: AudioSegment.from_pcm(data, sample_rate), "ws", peer)
-            await ws.send_json({"status": "ok", "signal": "finished", "result": result.text,
-                                "duration": result.duration, "latency_ms": result.latency_ms})
+            reply = {"status": "ok", "signal": "finished", "result": result.text, "duration": result.duration,
+                     "latency_ms": result.latency_ms, "words": result.words}
+            if result.compute_ms is not None:
+                reply["compute_ms"] = result.compute_ms
+            await ws.send_json(reply)
+
+    async def _live_utterance(self, ws: web.WebSocketResponse, sample_rate: int, peer: str) -> Result | None:
+        """Recognise the audio as it arrives, sending partials; the final result (None: the client left)."""
+        utterance = LiveUtterance(self.service, ws, sample_rate, peer)
+        try:
+            if not await self._read_audio(ws, sample_rate, utterance.add):
+                return None
+            return await utterance.finish()
+        finally:
+            utterance.close()
+
+    async def _buffered_utterance(self, ws: web.WebSocketResponse, sample_rate: int, peer: str) -> Result | None:
+        """Collect the utterance, then recognise it; the result (None: the client left)."""
+        pcm = bytearray()
+        if not await self._read_audio(ws, sample_rate, pcm.extend):
+            return None
+        data = bytes(pcm)
+        return await self.service.recognize(lambda: AudioSegment.from_pcm(data, sample_rate), "ws", peer)
+
+    async def _read_audio(self, ws: web.WebSocketResponse, sample_rate: int, take: Callable[[bytes], None]) -> bool:
+        """Pass each binary message to ``take`` until "end" (True) or a close (False); RequestError for anything
+        else, or for more than ``max_audio_seconds`` of audio."""
+        max_bytes = int(self.service.max_audio_seconds * sample_rate) * 2
+        received = 0
+        while (message := await self._receive(ws)) is not None and message.type == WSMsgType.BINARY:
+            received += len(message.data)
+            if received > max_bytes:
+                raise RequestError(f"more than {self.service.max_audio_seconds:g} s of audio")
+            take(message.data)
+        if message is None:
+            return False
+        self._signal(message, "end")
+        return True

@@ -9,12 +9,13 @@ checkpoint's feature settings, normalise with its mean/std, run the network, dec
 ``features`` is plain numpy (safe to call from several threads at once); ``transcribe`` runs the
 network and must not run concurrently: paddle's dynamic-graph mode gives wrong results when two
 threads run forward passes at the same time, even on separate model instances. A server featurizes
-in a thread pool and transcribes on one thread (deploy/demo_server.py).
+in a thread pool and transcribes on one thread (deploy/demo_server.py). ``open_stream`` starts a live
+utterance of an online model (model_utils/stream_recognizer.py).
 """
 from __future__ import annotations
 
 import argparse
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -22,8 +23,12 @@ from data_utils.audio import AudioError, AudioSegment
 from data_utils.featurizer.audio_featurizer import AudioFeaturizer
 from data_utils.normalizer import FeatureNormalizer
 from model_utils.ctc_decoder import CTCDecoder
-from model_utils.decoding import load_model, make_decoder
-from model_utils.model import DeepSpeech2Model
+from model_utils.decoding import ExportedModel, load_model, make_decoder
+from model_utils.model import DeepSpeech2Model, saved_setting
+from model_utils.stream_recognizer import RecognitionStream
+
+if TYPE_CHECKING:
+    from decoders.swig_wrapper import WordTiming
 
 
 class Recognizer:
@@ -52,13 +57,32 @@ class Recognizer:
         except ValueError as err:
             raise AudioError(f"{name}: {err}") from None
 
+    @property
+    def streams(self) -> bool:
+        """Whether ``open_stream`` works: an online checkpoint (not an exported model) with linear or fbank
+        features."""
+        return bool(saved_setting(self.model.config, "network", "online")) and \
+            not isinstance(self.model, ExportedModel) and \
+            self.model.config["feature"].get("specgram_type", "linear") != "mfcc"
+
+    def open_stream(self, sample_rate: int) -> RecognitionStream:
+        """A live utterance of 16-bit PCM at ``sample_rate`` (needs ``streams``)."""
+        return RecognitionStream(self, sample_rate)
+
     def transcribe(self, features: Sequence[np.ndarray]) -> list[str]:
         """Transcripts of a batch of feature arrays [T_i, D] (zero-padded into one forward pass)."""
+        return self.decoder.decode_batch(self._probs(features))
+
+    def transcribe_words(self, features: Sequence[np.ndarray]) -> list[tuple[str, list[WordTiming]]]:
+        """``transcribe``'s transcripts, each with its timed words."""
+        return self.decoder.decode_batch_words(self._probs(features), self.model.frame_duration)
+
+    def _probs(self, features: Sequence[np.ndarray]) -> list[np.ndarray]:
         lengths = np.array([len(f) for f in features], dtype=np.int64)
         batch = np.zeros((len(features), int(lengths.max()), features[0].shape[1]), dtype=np.float32)
         for row, f in enumerate(features):
             batch[row, :len(f)] = f
-        return self.decoder.decode_batch(self.model.infer_batch_probs(batch, lengths))
+        return self.model.infer_batch_probs(batch, lengths)
 
     def recognize(self, audio: AudioSegment, name: str = "audio") -> str:
         """Transcript of one utterance."""

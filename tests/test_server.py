@@ -59,6 +59,15 @@ async def ws_recognize(session: aiohttp.ClientSession, url: str, pcm: bytes, chu
         return await ws.receive_json()
 
 
+def assert_words(words: list[dict], text: str, duration: float) -> None:
+    """The timed words of a reply: the transcript's words, in order, within the audio, with confidences."""
+    assert [word["word"] for word in words] == text.split()
+    for word in words:
+        assert set(word) == {"word", "start", "end", "confidence"}
+        assert 0 <= word["start"] <= word["end"] <= duration and 0 <= word["confidence"] <= 1
+    assert [word["start"] for word in words] == sorted(word["start"] for word in words)
+
+
 async def tcp_recognize(port: int, pcm: bytes) -> str:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(struct.pack(">i", len(pcm)) + pcm)
@@ -93,9 +102,12 @@ def test_three_protocols_give_infer_py_transcripts(servers, tiny_model, tmp_path
             status, reply = await http_recognize(session, server.http_url, stereo.read_bytes())
             assert status == 200 and reply["text"] == expected_stereo
             assert reply["duration"] == pytest.approx(audio.duration, abs=1e-3) and reply["latency_ms"] > 0
+            assert_words(reply["words"], reply["text"], reply["duration"])
             assert (await http_recognize(session, server.http_url, flac.read_bytes()))[1]["text"] == expected_flac
             finished = await ws_recognize(session, server.ws_url, pcm16(wav))
             assert finished["signal"] == "finished" and finished["result"] == expected
+            assert_words(finished["words"], expected, finished["duration"])
+            assert "compute_ms" not in finished, "an offline model's stream is recognised at the end"
             async with session.get(server.http_url + "/healthz") as response:
                 assert (await response.json())["status"] == "ok"
 
