@@ -4,7 +4,8 @@
         --lang_model_path data/tiny/lm.klm --output_file results.jsonl
 
 ``--output_file`` gets one JSON line per utterance, in manifest order: audio_filepath, target,
-hypothesis, errors and words (or chars, with ``--error_rate_type cer``), for reading the mistakes.
+hypothesis, errors and words (or chars, with ``--error_rate_type cer``), for reading the mistakes, and
+word_timings: the hypothesis's words as {"word", "start", "end", "confidence"} (seconds from the audio's start).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import sys
 from tqdm import tqdm
 
 from model_utils.checkpoint import explicit_flags
+from model_utils.ctc_decoder import batch_decode_function, word_records
 from model_utils.decoding import (ErrorCounter, add_decoder_args, add_model_args, batches, load_model,
                                   make_decoder, manifest_dataset, pipelined, run_cli)
 from utils.utility import add_arguments, atomic_write, print_arguments
@@ -41,13 +43,16 @@ def main(argv: list[str] | None = None) -> float:
     results: dict[int, dict] = {}
     unit = "words" if args.error_rate_type == "wer" else "chars"
     progress = tqdm(total=len(dataset), desc="test", unit="utt")
-    for batch, texts in pipelined(model, batches(dataset, args.batch_size, args.num_proc_data), decoder.decode_batch):
-        for index, hypothesis in zip(batch["indices"], texts):
+    decode = batch_decode_function(decoder, model.frame_duration if args.output_file else None)
+    for batch, decoded in pipelined(model, batches(dataset, args.batch_size, args.num_proc_data), decode):
+        for index, (hypothesis, words) in zip(batch["indices"], decoded):
             entry = dataset.entries[int(index)]
             errors, length = counter.add(entry["text"], hypothesis)
             results[int(index)] = {"audio_filepath": entry["audio_filepath"], "target": entry["text"],
                                    "hypothesis": hypothesis, "errors": errors, unit: length}
-        progress.update(len(texts))
+            if words is not None:
+                results[int(index)]["word_timings"] = word_records(words, entry["duration"])
+        progress.update(len(decoded))
         progress.set_postfix({args.error_rate_type: f"{counter.rate:.4f}"})
     progress.close()
     if args.output_file:

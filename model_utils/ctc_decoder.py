@@ -205,6 +205,15 @@ def greedy_numpy(probs: np.ndarray, vocabulary: Sequence[str]) -> str:
     return "".join(vocabulary[i] for i in best[keep] if i < len(vocabulary))
 
 
+def batch_decode_function(decoder: CTCDecoder, frame_duration: float | None
+                          ) -> Callable[[Sequence[np.ndarray]], list[tuple[str, list[WordTiming] | None]]]:
+    """A CLI's batch decode: ``decoder.decode_batch_words`` at ``frame_duration``, or (None: no timings wanted, no
+    C++ build needed for greedy decoding) decode_batch's texts, each paired with None."""
+    if frame_duration is not None:
+        return functools.partial(decoder.decode_batch_words, frame_duration=frame_duration)
+    return lambda probs_split: [(text, None) for text in decoder.decode_batch(probs_split)]
+
+
 def greedy_words(probs: np.ndarray, vocabulary: Sequence[str], frame_duration: float) -> tuple[str, list[WordTiming]]:
     """Best-path transcript and its timed words (C++ only: without the build, a RuntimeError says how to build)."""
     try:
@@ -215,9 +224,9 @@ def greedy_words(probs: np.ndarray, vocabulary: Sequence[str], frame_duration: f
 
 
 def word_records(words: Sequence[WordTiming], duration: float | None = None) -> list[dict]:
-    """``words`` as JSON-ready {"word", "start", "end", "confidence"}: seconds to the millisecond, clipped to
+    """``words`` as JSON-ready {"word", "start", "end", "confidence"}: seconds to the millisecond, at most
     ``duration`` (the audio's; the last output frame may reach past it), confidence to 4 decimals."""
     def clip(seconds: float) -> float:
-        return round(seconds if duration is None else min(seconds, duration), 3)
+        return round(seconds, 3) if duration is None else min(round(seconds, 3), duration)
     return [{"word": w.text, "start": clip(w.start), "end": clip(w.end), "confidence": round(w.confidence, 4)}
             for w in words]

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from data_utils.manifest import read_manifest
+from decoders.tests.test_streaming import CAT_VOCABULARY, cat_probs
 import infer
 import test as test_cli
 from model_fixture import tiny_model  # noqa: F401  (the fixture)
@@ -147,7 +148,8 @@ def test_output_file_has_one_record_per_utterance_in_manifest_order(tiny_model, 
     records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     entries = tiny_model["entries"]
     assert [r["audio_filepath"] for r in records] == [e["audio_filepath"] for e in entries]
-    assert all(set(r) == {"audio_filepath", "target", "hypothesis", "errors", "words"} for r in records)
+    assert all(set(r) == {"audio_filepath", "target", "hypothesis", "errors", "words", "word_timings"}
+               for r in records)
     for record in records:
         assert (record["errors"], record["words"]) == word_errors(record["target"], record["hypothesis"])
     assert rate == pytest.approx(sum(r["errors"] for r in records) / sum(r["words"] for r in records))
@@ -196,36 +198,24 @@ def test_network_runs_the_next_batch_while_the_decoder_works():
     assert [int(batch["features"][0]) for batch, _ in results] == [0, 1, 2]
 
 
-# "ab ca" over 16 frames of 30 ms: each token's emission frames and peak probability (the rest of the mass mostly on
-# the blank). The beam search emits a token in its first peak frame, the greedy decoder spans all its frames.
-TIMED_VOCABULARY = [" ", "a", "b", "c"]
-TIMED_PEAKS = [("a", [2], 0.9), ("b", [4, 5], 0.8), (" ", [7], 0.7), ("c", [10], 0.9), ("a", [12, 13], 0.6)]
-# (word, start, end, confidence) in seconds: a word starts at its first frame and ends with its last token's frame.
-TIMED_WORDS = {"ctc_greedy": [("ab", 0.06, 0.18, 0.85), ("ca", 0.30, 0.42, 0.75)],
-               "ctc_beam_search": [("ab", 0.06, 0.15, 0.85), ("ca", 0.30, 0.39, 0.75)]}
-
-
-def timed_probs() -> np.ndarray:
-    probs = np.full((16, len(TIMED_VOCABULARY) + 1), 0.01)
-    probs[:, -1] = 0.97
-    for token, frames, peak in TIMED_PEAKS:
-        for frame in frames:
-            probs[frame] = (1.0 - peak) / len(TIMED_VOCABULARY)
-            probs[frame, TIMED_VOCABULARY.index(token)] = peak
-    return probs.astype(np.float32)
+# The seconds of cat_probs's "the cat" (one frame: 40 ms): a word starts at its first frame and ends with its last
+# token's last frame (greedy) or first peak frame (beam search), confidence the mean of its tokens' peaks.
+CAT_WORDS = {"ctc_greedy": [("the", 0.08, 0.24, 0.7667), ("cat", 0.44, 0.76, 0.85)],
+             "ctc_beam_search": [("the", 0.08, 0.24, 0.7667), ("cat", 0.44, 0.72, 0.85)]}
 
 
 @pytest.mark.parametrize("method", DECODING_METHODS)
 def test_decoder_words_have_the_known_times_of_hand_built_posteriors(method):
-    decoder = CTCDecoder(TIMED_VOCABULARY, DecodingOptions(decoding_method=method, beam_size=16, lang_model_path=""))
-    probs = [timed_probs(), timed_probs()[:0]]
-    results = decoder.decode_batch_words(probs, 0.03)
-    assert [text for text, _ in results] == decoder.decode_batch(probs) == ["ab ca", ""]
+    decoder = CTCDecoder(CAT_VOCABULARY, DecodingOptions(decoding_method=method, beam_size=16, lang_model_path=""))
+    probs = [cat_probs(), cat_probs()[:0]]
+    results = decoder.decode_batch_words(probs, 0.04)
+    assert [text for text, _ in results] == decoder.decode_batch(probs) == ["the cat", ""]
     words = [(w.text, w.start, w.end, w.confidence) for w in results[0][1]]
-    assert words == [(t, pytest.approx(s), pytest.approx(e), pytest.approx(c)) for t, s, e, c in TIMED_WORDS[method]]
+    assert words == [(t, pytest.approx(s), pytest.approx(e), pytest.approx(c, abs=1e-4))
+                     for t, s, e, c in CAT_WORDS[method]]
     assert results[1][1] == []
-    assert ctc_decoder.word_records(results[0][1], duration=0.4)[-1] == {
-        "word": "ca", "start": 0.3, "end": min(0.4, TIMED_WORDS[method][-1][2]), "confidence": 0.75}
+    assert ctc_decoder.word_records(results[0][1], duration=0.74)[-1] == {
+        "word": "cat", "start": 0.44, "end": min(0.74, CAT_WORDS[method][-1][2]), "confidence": 0.85}
 
 
 @pytest.mark.parametrize("method", DECODING_METHODS)
@@ -250,6 +240,54 @@ def test_decoder_words_spell_decode_batch_text(method, tiny_model):  # noqa: F81
 
 def test_word_timings_need_the_cpp_build(monkeypatch):
     monkeypatch.setitem(sys.modules, "decoders.swig_wrapper", None)  # import now raises ImportError
-    decoder = CTCDecoder(TIMED_VOCABULARY, DecodingOptions(decoding_method="ctc_greedy"))
+    decoder = CTCDecoder(CAT_VOCABULARY, DecodingOptions(decoding_method="ctc_greedy"))
     with pytest.raises(RuntimeError, match="decoders/build.sh"):
-        decoder.decode_batch_words([timed_probs()], 0.03)
+        decoder.decode_batch_words([cat_probs()], 0.04)
+
+
+def assert_word_timings(records: list[dict], transcript: str, duration: float) -> None:
+    """``records`` (word_records) spell ``transcript``, in order in time inside [0, duration] (each word starting
+    before the end), confidences in [0, 1]."""
+    assert " ".join(r["word"] for r in records) == " ".join(transcript.split())
+    times = [t for r in records for t in (r["start"], r["end"])]
+    assert times == sorted(times) and all(0.0 <= t <= duration for t in times)
+    assert all(r["start"] < duration for r in records)
+    assert all(0.0 <= r["confidence"] <= 1.0 for r in records)
+
+
+@pytest.mark.parametrize("method", DECODING_METHODS)
+def test_output_file_times_each_hypothesis_words(method, tiny_model, tmp_path):  # noqa: F811
+    output = tmp_path / "results.jsonl"
+    flags = greedy_flags(tiny_model, "test.py")[:-1] + [f"--decoding_method={method}", "--lang_model_path=",
+                                                         "--beam_size=20", f"--output_file={output}"]
+    test_cli.main(flags)
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    for record, entry in zip(records, tiny_model["entries"]):
+        assert_word_timings(record["word_timings"], record["hypothesis"], entry["duration"])
+    assert sum(len(r["word_timings"]) for r in records) > 0
+
+
+def test_infer_timestamps_of_one_file(tiny_model, capsys):  # noqa: F811
+    entry = tiny_model["entries"][0]
+    flags = greedy_flags(tiny_model, "infer.py")[:-2] + [f"--audio_file={entry['audio_filepath']}",
+                                                          "--decoding_method=ctc_greedy"]
+    capsys.readouterr()
+    infer.main(flags)
+    transcript = capsys.readouterr().out.rstrip("\n")
+    infer.main(flags + ["--timestamps=True"])
+    output = json.loads(capsys.readouterr().out)
+    assert output["transcript"] == transcript and transcript.strip()
+    assert_word_timings(output["word_timings"], transcript, entry["duration"])
+
+
+def test_infer_timestamps_of_a_manifest(tiny_model, capsys):  # noqa: F811
+    capsys.readouterr()
+    infer.main(greedy_flags(tiny_model, "infer.py") + ["--num_samples=3", "--timestamps=True"])
+    lines = capsys.readouterr().out.splitlines()
+    hypotheses = [line.split(": ", 1)[1] for line in lines if line.startswith("Output Transcription: ")]
+    timings = [json.loads(line.split(": ", 1)[1]) for line in lines if line.startswith("Word Timings: ")]
+    assert len(hypotheses) == len(timings) == 3
+    durations = {e["text"]: e["duration"] for e in tiny_model["entries"]}
+    targets = [line.split(": ", 1)[1] for line in lines if line.startswith("Target Transcription: ")]
+    for target, hypothesis, records in zip(targets, hypotheses, timings):
+        assert_word_timings(records, hypothesis, durations[target])
