@@ -6,8 +6,8 @@ for the network meanwhile go through it together, up to ``max_batch_size`` in on
 the recurrent layers step through time in Python, so a batch costs little more than one utterance.
 Live streams of an online model (``open_stream``, deploy/live.py) are batched the same way: the new audio of
 every stream waiting at the same moment goes through the network in one step (model_utils/stream_recognizer.py).
-At most ``max_pending`` requests (live streams included, from start to end) are admitted at a time; more are refused with ``Busy`` so a flood
-of clients queues nothing unbounded. Every request is logged on one line.
+At most ``max_pending`` requests (live streams included, from start to end) are admitted at a time; more are
+refused with ``Busy`` so a flood of clients queues nothing unbounded. Every request is logged on one line.
 """
 from __future__ import annotations
 

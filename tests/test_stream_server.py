@@ -121,7 +121,8 @@ async def stream_utterance(session: aiohttp.ClientSession, url: str, pcm: bytes,
         return partials, reply
 
 
-def test_partials_grow_while_audio_arrives_and_the_final_has_timed_words(online_server, tiny_online_model):  # noqa: F811,E501
+def test_partials_grow_while_audio_arrives_and_the_final_has_timed_words(online_server,
+                                                                        tiny_online_model):  # noqa: F811
     pcm = speech_pcm(tiny_online_model)
     chunks = -(-len(pcm) // CHUNK_BYTES)
 

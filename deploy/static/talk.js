@@ -1,5 +1,6 @@
 // Push-to-talk: record the microphone at 16 kHz with Web Audio while the button (or space) is held,
-// stream 16-bit PCM over the /v1/stream WebSocket, show the transcript and the latency on release.
+// stream 16-bit PCM over the /v1/stream WebSocket; an online model's partial results show the text growing
+// while the button is held (in grey), then the final transcript, its words' timings and the latency.
 "use strict";
 
 const SAMPLE_RATE = 16000;
@@ -7,6 +8,7 @@ const talk = document.getElementById("talk");
 const statusLine = document.getElementById("status");
 const transcript = document.getElementById("transcript");
 const latency = document.getElementById("latency");
+const words = document.getElementById("words");
 
 let audio = null;       // {context, source, processor} once the microphone is open
 let session = null;     // the utterance being recorded: {socket, ready, queued, releasedAt}
@@ -71,6 +73,7 @@ async function start() {
   current.socket.onerror = () => { statusLine.textContent = "Connection to the server failed."; };
   current.socket.onclose = () => { if (session === current) session = null; };
   talk.classList.add("recording");
+  transcript.textContent = words.textContent = latency.textContent = "";
   statusLine.textContent = "Listening ...";
   if (!held) stop();  // released while the microphone was opening
 }
@@ -81,9 +84,15 @@ function onMessage(current, message) {
     current.queued.forEach((chunk) => current.socket.send(chunk));
     current.queued = [];
     if (current.releasedAt !== null) current.socket.send(JSON.stringify({signal: "end"}));
+  } else if (message.signal === "partial") {
+    transcript.textContent = message.result;
+    transcript.classList.add("partial");
   } else if (message.signal === "finished") {
     const roundTrip = performance.now() - current.releasedAt;
     transcript.textContent = message.result;
+    transcript.classList.remove("partial");
+    words.textContent = message.words.map((w) =>
+      `${w.word} ${w.start.toFixed(2)}-${w.end.toFixed(2)} s (${Math.round(100 * w.confidence)}%)`).join(" · ");
     latency.textContent = `${message.duration.toFixed(2)} s of audio; ${roundTrip.toFixed(0)} ms from release ` +
       `to transcript (server: ${message.latency_ms.toFixed(0)} ms)`;
     statusLine.textContent = "Ready.";
