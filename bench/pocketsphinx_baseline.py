@@ -15,7 +15,6 @@ import argparse
 import functools
 import glob
 import json
-import multiprocessing
 import multiprocessing.pool
 import os
 import re
@@ -28,7 +27,7 @@ from tqdm import tqdm  # noqa: E402
 from data_utils.audio import AudioSegment  # noqa: E402
 from data_utils.manifest import read_manifest  # noqa: E402
 from utils.error_rate import word_errors  # noqa: E402
-from utils.utility import add_arguments, atomic_write, print_arguments  # noqa: E402
+from utils.utility import add_arguments, atomic_write, print_arguments, process_pool  # noqa: E402
 
 SAMPLE_RATE = 16000
 _decoder = None
@@ -89,7 +88,7 @@ def main() -> None:
     missing = [split for split in splits if not os.path.isfile(os.path.join(args.data_dir, f"manifest.{split}"))]
     if missing or not splits:
         sys.exit(f"pocketsphinx_baseline.py: no manifest.{{{','.join(missing) or 'test*'}}} in {args.data_dir}")
-    with multiprocessing.Pool(args.num_workers, initializer=_init_worker) as pool:
+    with process_pool(args.num_workers, initializer=_init_worker) as pool:
         for split in splits:
             output = os.path.join(args.results_dir, f"test.{split}.pocketsphinx.jsonl")
             decode_manifest(pool, os.path.join(args.data_dir, f"manifest.{split}"), output, split)

@@ -26,7 +26,6 @@ import collections
 import functools
 import glob
 import gzip
-import multiprocessing
 import os
 import re
 import string
@@ -45,7 +44,7 @@ from data_utils.featurizer.text_featurizer import load_vocabulary  # noqa: E402
 from data_utils.manifest import read_manifest, write_manifest  # noqa: E402
 from pocketsphinx_baseline import SAMPLE_RATE, _init_worker, decode_manifest  # noqa: E402
 from tiny_accuracy import score  # noqa: E402
-from utils.utility import add_arguments, print_arguments  # noqa: E402
+from utils.utility import add_arguments, print_arguments, process_pool  # noqa: E402
 
 POCKETSPHINX_DATA = "/usr/share/pocketsphinx/test/data"
 ASTERISK_SOUNDS = "/usr/share/asterisk/sounds/en_US_f_Allison"
@@ -177,7 +176,7 @@ def run_model(manifest: str, method: str, flags: list[str], output: str) -> None
 
 def run_pocketsphinx(manifests: dict[str, str], results_dir: str, num_workers: int) -> None:
     """Decode each source's manifest with bench/pocketsphinx_baseline.py's recogniser."""
-    with multiprocessing.Pool(num_workers, initializer=_init_worker) as pool:
+    with process_pool(num_workers, initializer=_init_worker) as pool:
         for source, manifest in manifests.items():
             decode_manifest(pool, manifest, os.path.join(results_dir, f"test.{source}.pocketsphinx.jsonl"), source)
         pool.close()  # workers end on their own: terminating them makes paddle, if loaded, report a fatal signal

@@ -1,7 +1,6 @@
 """FeatureNormalizer: per-dimension mean/std of features, estimated on a sample of a manifest."""
 from __future__ import annotations
 
-import multiprocessing
 import os
 import random
 import zipfile
@@ -12,7 +11,7 @@ from tqdm import tqdm
 
 from data_utils.audio import AudioSegment
 from data_utils.manifest import read_manifest
-from utils.utility import atomic_write
+from utils.utility import atomic_write, process_pool
 
 FeaturizeFunc = Callable[[AudioSegment], np.ndarray]
 
@@ -110,6 +109,6 @@ class FeatureNormalizer:
         paths = [entry["audio_filepath"] for entry in sampled]
         task = _FeatureTask(featurize_func)
         if num_workers > 0:
-            with multiprocessing.Pool(num_workers) as pool:
+            with process_pool(num_workers) as pool:
                 return _mean_std(pool.imap(task, paths, chunksize=4), len(paths))
         return _mean_std(map(task, paths), len(paths))

@@ -6,6 +6,9 @@ still depend on which transcripts each rank holds, so a missing all-reduce or a 
 """
 import json
 import os
+import signal
+import subprocess
+import sys
 
 import numpy as np
 import paddle
@@ -14,6 +17,9 @@ import pytest
 import train
 from model_utils.checkpoint import MODEL_FILE
 from tiny_corpus import make_corpus, train_argv, write_manifest_lines
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LAUNCH_TIMEOUT = 600  # seconds; the run takes ~15 s, so only a hang gets near it
 
 
 def weights(out):
@@ -40,11 +46,25 @@ def corpus(tmp_path_factory):
     return corpus
 
 
+def launch_two(argv: list[str], output_dir: str) -> int:
+    """train.py --trainer_count 2 in its own process group; a hang fails with the workers' logs, never stalls CI."""
+    process = subprocess.Popen([sys.executable, "train.py", *argv], cwd=REPO, start_new_session=True)
+    try:
+        return process.wait(timeout=LAUNCH_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        logs = os.path.join(output_dir, "launch_logs")
+        tails = {name: open(os.path.join(logs, name), errors="replace").read()[-3000:]
+                 for name in sorted(os.listdir(logs))} if os.path.isdir(logs) else {}
+        pytest.fail(f"train.py --trainer_count 2 still running after {LAUNCH_TIMEOUT} s; launch logs: {tails}")
+
+
 def test_two_processes_match_one_process_on_the_same_global_batch(corpus, tmp_path):
     common = dict(train_manifest=corpus["same_audio"], num_passes=1, test_off=True)
     one, two, half = str(tmp_path / "one"), str(tmp_path / "two"), str(tmp_path / "half")
     train.main(train_argv(corpus, one, batch_size=4, **common))
-    assert train.main(train_argv(corpus, two, batch_size=2, trainer_count=2, **common)) == 0
+    assert launch_two(train_argv(corpus, two, batch_size=2, trainer_count=2, **common), two) == 0
     train.main(train_argv(corpus, half, batch_size=2, **{**common, "train_manifest": corpus["rank0_half"]}))
 
     history = [json.load(open(os.path.join(out, "params.latest", "state.json")))["progress"]["history"][0]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import multiprocessing
 import os
 import string
 import sys
@@ -32,7 +31,7 @@ import _init_paths  # noqa: F401  (repository root on sys.path)
 from data_utils.audio import AudioSegment
 from data_utils.augmentor.augmentation import AUGMENTORS, AugmentationConfigError, AugmentationPipeline
 from data_utils.manifest import read_manifest, write_manifest
-from utils.utility import add_arguments, print_arguments
+from utils.utility import add_arguments, print_arguments, process_pool
 
 PEAK_LIMIT = 0.99  # a louder degraded utterance is scaled down rather than clipped by the 16-bit WAV
 
@@ -100,7 +99,7 @@ def apply_channel(manifest: str, pipeline: AugmentationPipeline, seed: int, outp
     job = functools.partial(_degrade_line, manifest=manifest, pipeline=pipeline, seed=seed, output_dir=output_dir)
     progress = functools.partial(tqdm, total=len(entries), desc=os.path.basename(output_manifest), unit="utt")
     if num_workers > 1:
-        with multiprocessing.Pool(num_workers) as pool:
+        with process_pool(num_workers) as pool:
             degraded = list(progress(pool.imap(job, entries, chunksize=4)))
     else:
         degraded = [job(entry) for entry in progress(entries)]

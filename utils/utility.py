@@ -1,11 +1,13 @@
-"""Helpers shared by every CLI: DS2-style flags, argument printing and atomic writes."""
+"""Helpers shared by every CLI: DS2-style flags, argument printing, atomic writes and worker pools."""
 from __future__ import annotations
 
 import argparse
 import contextlib
+import multiprocessing
+import multiprocessing.pool
 import os
 import tempfile
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 
 def str2bool(value: str | bool) -> bool:
@@ -59,3 +61,13 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs: Any) -
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def process_pool(num_workers: int, initializer: Callable[[], None] | None = None) -> multiprocessing.pool.Pool:
+    """A pool of ``num_workers`` processes started by a fork server, never forked from this process.
+
+    A process forked from one that runs threads (tqdm's monitor, paddle's, a decoder's) can inherit a lock that
+    some thread held and hang for ever; the fork server is a fresh process without threads, so its children
+    cannot. Jobs and the initializer must be picklable (module-level functions, partials of them).
+    """
+    return multiprocessing.get_context("forkserver").Pool(num_workers, initializer=initializer)

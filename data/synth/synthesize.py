@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import multiprocessing
 import os
 import sys
 from pathlib import Path
@@ -28,7 +27,7 @@ from data.synth.languages import LANGUAGES, Language  # noqa: E402
 from data.synth.postprocess import finish, wav_duration, write_wav  # noqa: E402
 from data.synth.text_sources import restrict_vocabulary, without_leaks  # noqa: E402
 from data.synth.voices import ENGINE_PACKAGES, ENGINES, SynthesisError, engine_available, speak  # noqa: E402
-from utils.utility import add_arguments, atomic_write, print_arguments  # noqa: E402
+from utils.utility import add_arguments, atomic_write, print_arguments, process_pool  # noqa: E402
 
 SPLITS = ("train", "dev", "test", "test-heldout")
 
@@ -88,7 +87,7 @@ def synthesize_all(plan: list[Utterance], wav_dir: str, num_workers: int, splits
     entries: dict[str, list[dict]] = {split: [] for split in splits}
     counts: collections.Counter = collections.Counter()
     chunksize = max(1, min(16, len(jobs) // (4 * max(1, num_workers))))
-    with multiprocessing.Pool(max(1, num_workers)) as pool:
+    with process_pool(max(1, num_workers)) as pool:
         for utterance, entry, status in tqdm(pool.imap(make_utterance, jobs, chunksize=chunksize), total=len(jobs),
                                              desc="synthesising", unit="utt"):
             if entry is None:
