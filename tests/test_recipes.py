@@ -151,12 +151,26 @@ def test_the_train_stage_passes_the_recipes_settings(tmp_path, recipe):
     passed = flags(call["argv"])
     for flag, name in [("batch_size", "BATCH_SIZE"), ("trainer_count", "TRAINER_COUNT"), ("num_passes", "NUM_PASSES"),
                        ("rnn_layer_size", "RNN_SIZE"), ("num_conv_layers", "NUM_CONV_LAYERS"),
-                       ("use_gru", "USE_GRU"), ("share_rnn_weights", "SHARE_RNN_WEIGHTS"),
+                       ("use_gru", "USE_GRU"), ("share_rnn_weights", "SHARE_RNN_WEIGHTS"), ("online", "ONLINE"),
+                       ("row_conv_context", "ROW_CONV_CONTEXT"),
                        ("specgram_type", "SPECGRAM_TYPE"), ("learning_rate", "LEARNING_RATE"),
                        ("lr_decay", "LR_DECAY"), ("augment_conf_path", "AUGMENT_CONF"), ("use_gpu", "USE_GPU")]:
         assert passed[flag] == conf[name], flag
     assert passed["dev_manifest"] == f"{conf['DATA_DIR']}/manifest.{conf['DEV_SPLIT']}"
     assert passed["output_model_dir"] == str(tmp_path / "ckpt")
+
+
+def test_online_tiny_trains_the_streaming_network_beside_the_offline_one(tmp_path):
+    """ONLINE=1 examples/tiny: train.py --online 1 into checkpoints-online/, the later stages log to logs-online/."""
+    online = dict(ONLINE="1", NUM_AVG="0", AUGMENT_CONF="examples/tiny/augmentation.config")
+    [call] = recorded_calls(tmp_path, "examples/tiny", "train", CKPT_DIR=str(tmp_path / "ckpt"), **online)
+    passed = flags(call["argv"])
+    assert passed["online"] == "1" and passed["row_conv_context"] == settings("examples/tiny")["ROW_CONV_CONTEXT"]
+    result = bash(["-c", "source examples/tiny/conf.sh && echo $CKPT_DIR $LOG_DIR $MODEL_PATH"], ONLINE="1")
+    assert result.stdout.split() == ["examples/tiny/checkpoints-online", "examples/tiny/logs-online",
+                                     "examples/tiny/checkpoints-online/params.avg"]
+    assert flags(recorded_calls(tmp_path, "examples/tiny", "train", NUM_AVG="0",
+                                        CKPT_DIR=str(tmp_path / "ckpt"))[-1]["argv"])["online"] == "False"
 
 
 def test_the_train_stage_fills_in_the_noise_dir(tmp_path):

@@ -23,6 +23,8 @@ BATCH_SIZE=${BATCH_SIZE:-64}                         # utterances per GPU: a glo
 RNN_SIZE=${RNN_SIZE:-1024}
 USE_GRU=${USE_GRU:-True}                             # GRU cells
 SHARE_RNN_WEIGHTS=${SHARE_RNN_WEIGHTS:-False}        # forward and backward layers keep their own input weights
+ONLINE=${ONLINE:-False}                              # True: the streaming network (train.py --online)
+ROW_CONV_CONTEXT=${ROW_CONV_CONTEXT:-2}              # --online: future frames (30 ms each) the row conv sees
 
 # decoding (tune, test, infer)
 BEAM_SIZE=${BEAM_SIZE:-300}

@@ -8,7 +8,7 @@
 #   bash examples/stages/train.sh examples/<recipe>     (usually through examples/<recipe>/run.sh train)
 source "$(dirname "$0")/common.sh" "$1"
 need DATA_DIR CKPT_DIR DEV_SPLIT SPECGRAM_TYPE TRAIN_GPUS USE_GPU TRAINER_COUNT BATCH_SIZE NUM_PASSES NUM_PROC_DATA \
-    NUM_THREADS NUM_CONV_LAYERS NUM_RNN_LAYERS RNN_SIZE USE_GRU SHARE_RNN_WEIGHTS NUM_ITER_PRINT SAVE_EVERY \
+    NUM_THREADS NUM_CONV_LAYERS NUM_RNN_LAYERS RNN_SIZE USE_GRU SHARE_RNN_WEIGHTS ONLINE ROW_CONV_CONTEXT NUM_ITER_PRINT SAVE_EVERY \
     LEARNING_RATE LR_DECAY TEST_OFF AUGMENT_CONF NUM_AVG
 if [ -n "$TRAIN_GPUS" ]; then
     export CUDA_VISIBLE_DEVICES=$TRAIN_GPUS
@@ -59,6 +59,8 @@ python train.py "${RESUME[@]}" \
     --rnn_layer_size "$RNN_SIZE" \
     --use_gru "$USE_GRU" \
     --share_rnn_weights "$SHARE_RNN_WEIGHTS" \
+    --online "$ONLINE" \
+    --row_conv_context "$ROW_CONV_CONTEXT" \
     --specgram_type "$SPECGRAM_TYPE" \
     --num_iter_print "$NUM_ITER_PRINT" \
     --save_every "$SAVE_EVERY" \

@@ -5,8 +5,12 @@
 
 STAGES=${STAGES:-"setup data stats lm train tune test infer"}  # run.sh's stages; SKIP_SETUP=1 skips setup.sh
 DATA_DIR=${DATA_DIR:-data/tiny}                      # corpus, manifests, vocabulary, mean/std and LM
-CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints}      # checkpoints and train.log
-LOG_DIR=${LOG_DIR:-examples/tiny/logs}               # stage logs, tuning table and per-utterance test results
+# 1 or True: the streaming network (train.py --online: forward-only GRUs and a row convolution), whose checkpoints
+# and results go to checkpoints-online/ and logs-online/, beside the offline model's
+ONLINE=${ONLINE:-False}
+case $ONLINE in 1|True|true) online_suffix=-online ;; *) online_suffix= ;; esac
+CKPT_DIR=${CKPT_DIR:-examples/tiny/checkpoints$online_suffix}  # checkpoints and train.log
+LOG_DIR=${LOG_DIR:-examples/tiny/logs$online_suffix}           # stage logs, tuning table, per-utterance results
 
 # data: synthesis with data/synth (text-to-speech voices reading public-domain sentences)
 DATA_SCRIPT=${DATA_SCRIPT:-examples/tiny/data.sh}    # the data stage's script
@@ -63,6 +67,7 @@ NUM_RNN_LAYERS=${NUM_RNN_LAYERS:-3}                  # DS2's 3 recurrent layers
 RNN_SIZE=${RNN_SIZE:-256}                            # a wider network does no better in the same compute
 USE_GRU=${USE_GRU:-True}                             # bidirectional GRUs
 SHARE_RNN_WEIGHTS=${SHARE_RNN_WEIGHTS:-True}         # train.py's default (it concerns simple RNNs only)
+ROW_CONV_CONTEXT=${ROW_CONV_CONTEXT:-2}              # --online: future frames (30 ms each) the row conv sees
 NUM_ITER_PRINT=${NUM_ITER_PRINT:-10}                 # steps between progress lines in train.log
 SAVE_EVERY=${SAVE_EVERY:-100}                        # steps between params.latest writes, to resume from
 LEARNING_RATE=${LEARNING_RATE:-3e-3}                 # Adam's rate for the batch of 16
