@@ -59,6 +59,24 @@ async def ws_recognize(session: aiohttp.ClientSession, url: str, pcm: bytes, chu
         return await ws.receive_json()
 
 
+async def send_all(ws: aiohttp.ClientWebSocketResponse, messages: list) -> None:
+    """Send each message: a dict as JSON, a str as text, bytes as binary."""
+    for message in messages:
+        if isinstance(message, dict):
+            await ws.send_json(message)
+        elif isinstance(message, str):
+            await ws.send_str(message)
+        else:
+            await ws.send_bytes(message)
+
+
+async def ws_exchange(session: aiohttp.ClientSession, url: str, messages: list) -> list[dict]:
+    """Send ``messages`` on a new /v1/stream connection; the JSON replies until the server closes it."""
+    async with session.ws_connect(url) as ws:
+        await send_all(ws, messages)
+        return [json.loads(m.data) async for m in ws if m.type == aiohttp.WSMsgType.TEXT]
+
+
 def assert_words(words: list[dict], text: str, duration: float) -> None:
     """The timed words of a reply: the transcript's words, in order, within the audio, with confidences."""
     assert [word["word"] for word in words] == text.split()
@@ -185,16 +203,7 @@ def test_bad_http_and_websocket_requests_get_clear_errors(server, tiny_model, tm
                 "never sends end": [{"signal": "start", "sample_rate": 16000}, b"\x00\x01" * 100],
                 "too long": [{"signal": "start", "sample_rate": 16000}, b"\x00\x01" * (MAX_SECONDS * 16000 + 1)],
             }.items():
-                async with session.ws_connect(server.ws_url) as ws:
-                    for message in messages:
-                        if isinstance(message, dict):
-                            await ws.send_json(message)
-                        elif isinstance(message, str):
-                            await ws.send_str(message)
-                        else:
-                            await ws.send_bytes(message)
-                    replies = [json.loads(m.data) async for m in ws if m.type == aiohttp.WSMsgType.TEXT]
-                errors[name] = replies[-1]
+                errors[name] = (await ws_exchange(session, server.ws_url, messages))[-1]
             assert all(reply["signal"] == "error" for reply in errors.values()), errors
             assert "got 'hello'" in errors["text instead of PCM"]["message"]
             assert "binary data" in errors["PCM before start"]["message"]

@@ -2,7 +2,6 @@
 forward against their whole-utterance / one-stream counterparts, then the real server on loopback (partials,
 timed final words, eight streams at once, bad input and vanishing clients)."""
 import asyncio
-import json
 import types
 
 import aiohttp
@@ -16,7 +15,7 @@ from deploy.server_process import running_servers
 from model_fixture import server_flags, tiny_online_model  # noqa: F401  (tiny_online_model: the fixture)
 from model_utils.stream_recognizer import forward_streams
 from model_utils.streaming import StreamingForward
-from test_server import assert_words, pcm16
+from test_server import assert_words, pcm16, send_all, ws_exchange
 from test_streaming_forward import FEAT, make_model
 
 MAX_SECONDS = 5
@@ -170,16 +169,6 @@ def test_eight_concurrent_streams_get_what_one_stream_gets(online_server, tiny_o
         [[w["word"] for w in final["words"]] for final in alone]
 
 
-async def send_all(ws: aiohttp.ClientWebSocketResponse, messages: list) -> None:
-    for message in messages:
-        if isinstance(message, dict):
-            await ws.send_json(message)
-        elif isinstance(message, str):
-            await ws.send_str(message)
-        else:
-            await ws.send_bytes(message)
-
-
 async def pending(session: aiohttp.ClientSession, url: str) -> int:
     async with session.get(url + "/healthz") as response:
         return (await response.json())["pending"]
@@ -202,10 +191,7 @@ def test_bad_live_input_gets_clear_errors_and_vanishing_clients_free_their_strea
                 "silence for too long": [start, *silence],
                 "silent client": [start, speech[:CHUNK_BYTES]],
             }.items():
-                async with session.ws_connect(online_server.ws_url) as ws:
-                    await send_all(ws, messages)
-                    replies = [json.loads(m.data) async for m in ws if m.type == aiohttp.WSMsgType.TEXT]
-                errors[name] = replies[-1]
+                errors[name] = (await ws_exchange(session, online_server.ws_url, messages))[-1]
             for _ in range(3):  # clients that vanish mid-utterance, without a close frame
                 async with aiohttp.ClientSession() as doomed:
                     ws = await doomed.ws_connect(online_server.ws_url)
