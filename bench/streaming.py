@@ -19,7 +19,7 @@ of 256, row convolution) for ``--train_passes`` passes on tests/tiny_corpus's 12
 are barely trained, which does not change the timings (the compute does not depend on the weights).
 
     python bench/streaming.py                                   # self-contained, 8 streams
-    python bench/streaming.py --streams 1,4,8 --model_path examples/tiny/checkpoints_online/params.avg
+    python bench/streaming.py --streams 1,4,8 --model_path examples/tiny/checkpoints-online/params.avg
 """
 from __future__ import annotations
 
