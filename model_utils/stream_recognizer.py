@@ -6,26 +6,24 @@
     text = stream.decode(probs)                                # the text so far
     text, words = stream.finish()                              # the network thread: end of the utterance
 
-``features`` runs StreamFeaturizer and the checkpoint's fixed mean/std; ``forward_streams`` does what
-``StreamingForward.accept`` does for each stream, with the conv stage and the RNN steps of all streams padded into
-one batch (the recurrent layers step through time in Python, so a batch of 8 costs little more than one stream);
+``features`` runs StreamFeaturizer and the checkpoint's fixed mean/std; ``forward_streams`` runs streaming's
+``accept_streams``: ``StreamingForward.accept`` for each stream, with the conv stage and the RNN steps of all streams
+padded into one batch (the recurrent layers step through time in Python, so a batch of 8 costs little more than one
+stream);
 ``decode`` feeds the decoder's stream (beam search: decoders' BeamSearchStream; greedy: best path).
 """
 from __future__ import annotations
 
 import functools
-import math
 import time
 from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
-import paddle
 
 from data_utils.audio import AudioSegment
 from data_utils.featurizer.stream_featurizer import StreamFeaturizer
 from model_utils.ctc_decoder import CTCDecoder, greedy_numpy
-from model_utils.network import frame_mask
-from model_utils.streaming import StreamingForward
+from model_utils.streaming import StreamingForward, accept_streams
 
 if TYPE_CHECKING:
     from decoders.swig_wrapper import WordTiming
@@ -120,66 +118,11 @@ class RecognitionStream:
 
 
 def forward_streams(streams: Sequence[RecognitionStream], chunks: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Each stream's ``forward.accept(chunk)``, with the streams that need the network run as one padded batch."""
+    """Each stream's ``forward.accept(chunk)``, the streams that need the network run as one padded batch
+    (``accept_streams``); each stream's ``compute_seconds`` gets an equal share of the time."""
     start = time.perf_counter()
-    forwards = [stream.forward for stream in streams]
-    network = forwards[0].network
-    network.eval()
-    with paddle.no_grad():
-        moving = []
-        for forward, chunk in zip(forwards, chunks):
-            forward._frames = np.concatenate([forward._frames, chunk])
-            forward._received += len(chunk)
-            conv_ready = max(0, (forward._received - forward.conv_context - 1) // forward.stride + 1)
-            if conv_ready > forward._conv_done:
-                moving.append((forward, conv_ready))
-        if moving:
-            states = _recurrent_batch([forward for forward, _ in moving], _conv_batch(moving))
-            for (forward, _), new in zip(moving, states):
-                forward._pending = np.concatenate([forward._pending, new])
-        outputs = [forward._outputs(final=False) for forward in forwards]
+    outputs = accept_streams([stream.forward for stream in streams], chunks)
+    share = (time.perf_counter() - start) / len(streams)
     for stream in streams:
-        stream.compute_seconds += (time.perf_counter() - start) / len(streams)
+        stream.compute_seconds += share
     return outputs
-
-
-def _padded(arrays: Sequence[np.ndarray]) -> tuple[paddle.Tensor, paddle.Tensor]:
-    """Arrays [n_i, D] zero-padded into [B, max n_i, D], and their lengths [B]."""
-    lengths = [len(array) for array in arrays]
-    batch = np.zeros([len(arrays), max(lengths), arrays[0].shape[1]], dtype=np.float32)
-    for row, array in enumerate(arrays):
-        batch[row, :len(array)] = array
-    return paddle.to_tensor(batch), paddle.to_tensor(lengths, dtype="int64")
-
-
-def _conv_batch(moving: list[tuple[StreamingForward, int]]) -> list[np.ndarray]:
-    """The conv stage over each stream's kept frames, in one batch: each stream's outputs ``_conv_done`` up to its
-    ``conv_ready`` [n_i, C * F'], its no longer needed frames dropped (StreamingForward._conv_outputs, batched)."""
-    forwards = [forward for forward, _ in moving]
-    features, _ = forwards[0].network.conv_stage(*_padded([forward._frames for forward in forwards]))
-    features = features.numpy()
-    outputs = []
-    for row, (forward, conv_ready) in enumerate(moving):
-        offset = forward._start // forward.stride
-        outputs.append(features[row, forward._conv_done - offset:conv_ready - offset])
-        keep_from = forward.stride * max(0, conv_ready - math.ceil(forward.conv_context / forward.stride))
-        forward._frames = forward._frames[keep_from - forward._start:]
-        forward._start, forward._conv_done = keep_from, conv_ready
-    return outputs
-
-
-def _recurrent_batch(forwards: list[StreamingForward], inputs: list[np.ndarray]) -> list[np.ndarray]:
-    """The RNN stack over each stream's new conv-stage outputs, from its last states, in one padded batch."""
-    x, lengths = _padded(inputs)
-    mask = frame_mask(lengths, x.shape[1]).unsqueeze(2)
-    last = paddle.to_tensor([len(array) - 1 for array in inputs], dtype="int64")
-    rows = paddle.arange(len(inputs), dtype="int64")
-    for index, layer in enumerate(forwards[0].network.rnn):
-        initial = [forward._states[index] for forward in forwards]
-        zeros = paddle.zeros([1, layer.hidden_size])
-        x = layer(x, lengths, mask, paddle.concat([zeros if state is None else state for state in initial]))
-        ends = x[rows, last]  # each stream's state after its last new frame
-        for row, forward in enumerate(forwards):
-            forward._states[index] = ends[row:row + 1]
-    x = x.numpy()
-    return [x[row, :len(array)] for row, array in enumerate(inputs)]
