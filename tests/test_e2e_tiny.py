@@ -88,7 +88,10 @@ def test_model_learned_the_training_utterances(run):
     for method in ("ctc_greedy", "ctc_beam_search"):
         results = read_jsonl(os.path.join(run["LOG_DIR"], f"test.train.{method}.jsonl"))
         assert [r["audio_filepath"] for r in results] == [e["audio_filepath"] for e in manifest]
-        assert all(set(r) == {"audio_filepath", "target", "hypothesis", "errors", "words"} for r in results)
+        assert all(set(r) == {"audio_filepath", "target", "hypothesis", "errors", "words", "word_timings"}
+                   for r in results)
+        assert all(" ".join(w["word"] for w in r["word_timings"]) == " ".join(r["hypothesis"].split())
+                   for r in results)
     greedy = read_jsonl(os.path.join(run["LOG_DIR"], "test.train.ctc_greedy.jsonl"))
     errors = [char_errors(r["target"], r["hypothesis"]) for r in greedy]
     cer = sum(e for e, _ in errors) / sum(n for _, n in errors)
