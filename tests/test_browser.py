@@ -160,7 +160,12 @@ def test_push_to_talk_page_shows_the_transcript(tiny_model, tmp_path, capsys):  
     (sent,) = speech_dir.glob("*_ws.wav")
     captured, rate = soundfile.read(sent, dtype="float32")
     assert rate == 16000 and 1.0 < len(captured) / rate < HOLD_SECONDS + 1.5
-    assert best_correlation(captured, speech.samples) > 0.8  # white noise: ~0.02
+    # half-second windows: a loaded machine makes Chromium's fake microphone drop or repeat a few buffers, which
+    # shifts the rest of the capture but leaves most windows intact
+    window = rate // 2
+    scores = [best_correlation(captured[i:i + window], speech.samples)
+              for i in range(0, len(captured) - window + 1, window)]
+    assert np.median(scores) > 0.8, scores  # white noise: ~0.05
     # and the page shows what infer.py makes of that audio, without partial results (an offline model)
     assert shown["transcript"] == infer_transcript(tiny_model, str(sent), capsys)
     assert f"{shown['transcript']!r}" in log
