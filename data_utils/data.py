@@ -193,21 +193,26 @@ def pad_batch(items: list[Utterance], feature_dim: int) -> dict:
     Unloadable items are left out; their messages are in ``"bad"``. ``"indices"`` are dataset indices.
     """
     good = [item for item in items if not item.error]
-    max_frames = max((len(item.features) for item in good), default=0)
-    max_tokens = max((len(item.tokens) for item in good), default=0)
-    features = np.zeros((len(good), max_frames, feature_dim), dtype=np.float32)
-    tokens = np.zeros((len(good), max_tokens), dtype=np.int32)
-    for row, item in enumerate(good):
-        features[row, :len(item.features)] = item.features
-        tokens[row, :len(item.tokens)] = item.tokens
+    features, feature_lengths = pad_sequences([item.features for item in good], (feature_dim,), np.float32)
+    tokens, token_lengths = pad_sequences([item.tokens for item in good], (), np.int32)
     return {
         "features": features,
-        "feature_lengths": np.array([len(item.features) for item in good], dtype=np.int64),
+        "feature_lengths": feature_lengths,
         "tokens": tokens,
-        "token_lengths": np.array([len(item.tokens) for item in good], dtype=np.int64),
+        "token_lengths": token_lengths,
         "indices": np.array([item.index for item in good], dtype=np.int64),
         "bad": [item.error for item in items if item.error],
     }
+
+
+def pad_sequences(sequences: Sequence, item_shape: tuple, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Sequences of ``item_shape`` items zero-padded into one array [B, T_max, *item_shape] of ``dtype``, and their
+    lengths [B] (int64)."""
+    lengths = np.array([len(sequence) for sequence in sequences], dtype=np.int64)
+    padded = np.zeros((len(sequences), int(lengths.max(initial=0)), *item_shape), dtype=dtype)
+    for row, sequence in enumerate(sequences):
+        padded[row, :len(sequence)] = sequence
+    return padded, lengths
 
 
 class SpeechBatchSampler:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from data_utils.audio import AudioError, AudioSegment
+from data_utils.data import pad_sequences
 from data_utils.featurizer.audio_featurizer import AudioFeaturizer
 from data_utils.normalizer import FeatureNormalizer
 from model_utils.ctc_decoder import CTCDecoder
@@ -78,11 +79,7 @@ class Recognizer:
         return self.decoder.decode_batch_words(self._probs(features), self.model.frame_duration)
 
     def _probs(self, features: Sequence[np.ndarray]) -> list[np.ndarray]:
-        lengths = np.array([len(f) for f in features], dtype=np.int64)
-        batch = np.zeros((len(features), int(lengths.max()), features[0].shape[1]), dtype=np.float32)
-        for row, f in enumerate(features):
-            batch[row, :len(f)] = f
-        return self.model.infer_batch_probs(batch, lengths)
+        return self.model.infer_batch_probs(*pad_sequences(features, features[0].shape[1:], np.float32))
 
     def recognize(self, audio: AudioSegment, name: str = "audio") -> str:
         """Transcript of one utterance."""

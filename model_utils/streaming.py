@@ -28,6 +28,7 @@ import numpy as np
 import paddle
 import paddle.nn.functional as F
 
+from data_utils.data import pad_sequences
 from model_utils.decoding import ExportedModel
 from model_utils.model import DeepSpeech2Model
 from model_utils.network import frame_mask
@@ -152,11 +153,8 @@ def _advance(forwards: Sequence[StreamingForward], conv_ready: Sequence[int], fi
 
 def _padded(arrays: Sequence[np.ndarray]) -> tuple[paddle.Tensor, paddle.Tensor]:
     """Arrays [n_i, D] zero-padded into [B, max n_i, D], and their lengths [B]."""
-    lengths = [len(array) for array in arrays]
-    batch = np.zeros([len(arrays), max(lengths), arrays[0].shape[1]], dtype=np.float32)
-    for row, array in enumerate(arrays):
-        batch[row, :len(array)] = array
-    return paddle.to_tensor(batch), paddle.to_tensor(lengths, dtype="int64")
+    batch, lengths = pad_sequences(arrays, arrays[0].shape[1:], np.float32)
+    return paddle.to_tensor(batch), paddle.to_tensor(lengths)
 
 
 def _conv_outputs(moving: Sequence[tuple[StreamingForward, int]]) -> list[np.ndarray]:
