@@ -13,6 +13,7 @@ from model_utils.checkpoint import CheckpointError, explicit_flags, save_checkpo
 from model_utils.decoding import ExportedModel
 from model_utils.inference import export_network
 from model_utils.model import DeepSpeech2Model, make_config
+from model_utils.network import ROW_CONV_CONTEXT
 from model_utils.streaming import StreamingForward
 
 FEAT = 80
@@ -86,7 +87,7 @@ def test_streamed_outputs_equal_the_whole_utterance_forward(model, how):
 def test_each_output_comes_as_soon_as_its_look_ahead_has_arrived(model):
     streamer = StreamingForward(model)
     latency, stride = streamer.latency_frames, model.network.time_stride
-    assert latency == 20 + 3 * 2  # the two conv layers' 200 ms and the default 2 row-convolution frames
+    assert latency == 20 + 3 * ROW_CONV_CONTEXT  # the two conv layers' 200 ms and the default row-convolution frames
     features = np.random.default_rng(3).standard_normal((120, FEAT)).astype("float32")
     emitted = 0
     for frame in range(len(features)):
