@@ -8,6 +8,7 @@ cores were busy) and peak resident memory. PyTorch runs from a throwaway venv (c
 use with numpy + torch) so the project never depends on it.
 
     python bench/train_throughput.py --rnn_sizes 256,512,1024
+    python bench/train_throughput.py --frameworks paddle --online True --rnn_sizes 256,448   # the online network
 """
 from __future__ import annotations
 
@@ -39,6 +40,10 @@ def make_parser() -> argparse.ArgumentParser:
     add_arguments("num_conv_layers", int, 2, "Conv layers.", parser)
     add_arguments("num_rnn_layers", int, 3, "RNN layers.", parser)
     add_arguments("use_gru", bool, True, "GRU (True) or simple RNN (False).", parser)
+    add_arguments("online", bool, False, "Paddle only: the online network (forward-only RNNs and a row convolution).",
+                  parser)
+    add_arguments("row_conv_context", int, None, "Future frames of the online network's row convolution "
+                  "(default: train.py's).", parser)
     add_arguments("warmup_steps", int, 1, "Untimed steps before measuring.", parser)
     add_arguments("steps", int, 2, "Timed steps.", parser)
     add_arguments("rounds", int, 1, "Paddle/PyTorch alternations per size (noise: report the best).", parser)
@@ -81,7 +86,8 @@ def paddle_step_fn(args: argparse.Namespace):
     set_num_threads(args.num_threads)
     paddle.seed(0)
     model = DeepSpeech2(args.feat_size, DICT_SIZE, args.num_conv_layers, args.num_rnn_layers, args.rnn_size,
-                        args.use_gru, True, time_stride=args.time_stride)
+                        args.use_gru, True, time_stride=args.time_stride, online=args.online,
+                        **({} if args.row_conv_context is None else {"row_conv_context": args.row_conv_context}))
     if args.processes > 1:
         paddle.distributed.init_parallel_env()
         model = paddle.DataParallel(model)
@@ -200,6 +206,9 @@ def main() -> None:
     import model_utils.network  # noqa: F401
     print("MKL_DEBUG_CPU_TYPE =", os.environ.get("MKL_DEBUG_CPU_TYPE", "(unset)"))
     frameworks = args.frameworks.split(",")
+    if args.online and "torch" in frameworks:
+        sys.exit("--online True measures Paddle only: the PyTorch reference has no online network "
+                 "(add --frameworks paddle)")
     pythons = {"paddle": sys.executable}
     if "torch" in frameworks:
         pythons["torch"] = ensure_torch_venv(args.torch_venv, args.torch_version)
