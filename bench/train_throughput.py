@@ -82,12 +82,13 @@ def paddle_step_fn(args: argparse.Namespace):
     """Build the Paddle network and return a function running one training step."""
     import paddle
     import paddle.nn.functional as F
-    from model_utils.network import DeepSpeech2, set_num_threads
+    from model_utils.network import ROW_CONV_CONTEXT, DeepSpeech2, set_num_threads
     set_num_threads(args.num_threads)
     paddle.seed(0)
+    row_conv_context = ROW_CONV_CONTEXT if args.row_conv_context is None else args.row_conv_context
     model = DeepSpeech2(args.feat_size, DICT_SIZE, args.num_conv_layers, args.num_rnn_layers, args.rnn_size,
                         args.use_gru, True, time_stride=args.time_stride, online=args.online,
-                        **({} if args.row_conv_context is None else {"row_conv_context": args.row_conv_context}))
+                        row_conv_context=row_conv_context)
     if args.processes > 1:
         paddle.distributed.init_parallel_env()
         model = paddle.DataParallel(model)
