@@ -169,8 +169,15 @@ def test_online_tiny_trains_the_streaming_network_beside_the_offline_one(tmp_pat
     result = bash(["-c", "source examples/tiny/conf.sh && echo $CKPT_DIR $LOG_DIR $MODEL_PATH"], ONLINE="1")
     assert result.stdout.split() == ["examples/tiny/checkpoints-online", "examples/tiny/logs-online",
                                      "examples/tiny/checkpoints-online/params.avg"]
-    assert flags(recorded_calls(tmp_path, "examples/tiny", "train", NUM_AVG="0",
-                                        CKPT_DIR=str(tmp_path / "ckpt"))[-1]["argv"])["online"] == "False"
+    offline = flags(recorded_calls(tmp_path, "examples/tiny", "train", NUM_AVG="0",
+                                   CKPT_DIR=str(tmp_path / "ckpt"))[-1]["argv"])
+    assert offline["online"] == "False"
+    # the online network has its own width and decay; the offline one keeps conf.sh's, and a setting given wins
+    assert (passed["rnn_layer_size"], passed["lr_decay"]) == ("384", "0.83")
+    assert (offline["rnn_layer_size"], offline["lr_decay"]) == ("256", "0.765")
+    given = flags(recorded_calls(tmp_path, "examples/tiny", "train", CKPT_DIR=str(tmp_path / "ckpt"),
+                                 RNN_SIZE="320", **online)[-1]["argv"])
+    assert (given["online"], given["rnn_layer_size"], given["lr_decay"]) == ("1", "320", "0.83")
 
 
 def test_the_train_stage_fills_in_the_noise_dir(tmp_path):
