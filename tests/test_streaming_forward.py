@@ -101,8 +101,8 @@ def test_each_output_comes_as_soon_as_its_look_ahead_has_arrived(model):
     changed[stride * j + latency] += 1.0
     assert np.abs(whole_utterance_probs(model, changed)[j] - probs[j]).max() > 1e-4
     changed = features.copy()
-    # the two forwards round differently in float32 (seen: 1.2e-6); a real dependence moves an output by over 1e-4
     changed[stride * j + latency + 1:] += 1.0
+    # the two forwards round differently in float32 (seen: 1.2e-6); a real dependence moves an output by over 1e-4
     np.testing.assert_allclose(whole_utterance_probs(model, changed)[:j + 1], probs[:j + 1], atol=1e-5, rtol=0)
 
 
