@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from data.synth import lm_text_en
 from data.synth.lm_text_en import (bible_chapters, build_pool, fortune_texts, general_pool, harvard_sentences,
                                    manifest_texts, reserved_texts, tatoeba_texts)
 from models.lm.evaluate_lm import load_kenlm, lm_coverage
@@ -131,3 +132,17 @@ def test_the_lm_stage_keeps_the_books_text_by_default(tmp_path):
     assert result.returncode != 0
     assert "examples/tiny/conf.sh: LM_TEXT_SOURCES must be books or general, got 'wiki'" in result.stderr
     assert not os.path.exists(tmp_path / "lm.klm")
+
+
+@NEEDS_R
+def test_everyday_sentences_are_tatoebas_without_the_reserved_texts(tmp_path, monkeypatch):
+    cache = str(tmp_path / "cache")
+    harvard = harvard_sentences(cache)[0]
+    novel, _ = reserved_texts(cache)
+    long_unit = next(text for text in novel if 10 <= len(text.split()) <= 14)
+    monkeypatch.setattr(lm_text_en, "tatoeba_texts", lambda: [
+        harvard.capitalize() + ".", "I said " + long_unit + ".", "Tom bought two tickets for the game.",
+        "Hi.", "Tom bought two tickets for the game."])
+    sentences = lm_text_en.everyday_sentences(cache, 4, 18)
+    assert [(s.spoken, s.text, s.source) for s in sentences] == [
+        ("Tom bought two tickets for the game.", "tom bought two tickets for the game", "tatoeba")]

@@ -119,14 +119,15 @@ def test_an_unknown_stage_or_recipe_is_reported():
     assert "expects a recipe folder that holds conf.sh" in result.stderr and "examples/nowhere" in result.stderr
 
 
-def recorded_calls(tmp_path, recipe: str, stage: str, **extra: str) -> list:
-    """The python commands (arguments, CUDA_VISIBLE_DEVICES) that a stage runs, with the stand-in python."""
+def recorded_calls(tmp_path, recipe: str, stage: str, script: str = "", **extra: str) -> list:
+    """The python commands (arguments, CUDA_VISIBLE_DEVICES) that a stage runs, with the stand-in python; ``script``:
+    the stage's script when it is not examples/stages/<stage>.sh."""
     bin_dir, calls = tmp_path / "bin", tmp_path / "calls.jsonl"
     bin_dir.mkdir(exist_ok=True)
     (bin_dir / "python").write_text(RECORDER, encoding="utf-8")
     (bin_dir / "python").chmod(0o755)
     env = clean_env(PATH=f"{bin_dir}:{os.environ['PATH']}", CALLS=str(calls), **extra)
-    result = subprocess.run(["bash", f"examples/stages/{stage}.sh", recipe], cwd=REPO, env=env,
+    result = subprocess.run(["bash", script or f"examples/stages/{stage}.sh", recipe], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     with open(calls, encoding="utf-8") as handle:
@@ -178,6 +179,15 @@ def test_online_tiny_trains_the_streaming_network_beside_the_offline_one(tmp_pat
     given = flags(recorded_calls(tmp_path, "examples/tiny", "train", CKPT_DIR=str(tmp_path / "ckpt"),
                                  RNN_SIZE="320", **online)[-1]["argv"])
     assert (given["online"], given["rnn_layer_size"], given["lr_decay"]) == ("1", "320", "0.83")
+
+
+@pytest.mark.parametrize("share", ["", "0.3"])
+def test_the_data_stage_passes_the_everyday_share(tmp_path, share):
+    calls = recorded_calls(tmp_path, "examples/tiny", "data", script="examples/tiny/data.sh",
+                           DATA_DIR=str(tmp_path / "data"), OOD_UTTERANCES="0", EVERYDAY_FRACTION=share)
+    [call] = calls
+    assert call["argv"][0] == "data/synth/synthesize.py"
+    assert flags(call["argv"])["everyday_fraction"] == (share or settings("examples/tiny")["EVERYDAY_FRACTION"])
 
 
 def test_the_train_stage_fills_in_the_noise_dir(tmp_path):

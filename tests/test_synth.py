@@ -220,6 +220,43 @@ def test_large_plan_is_linear_and_keeps_lm_text_disjoint(sentences):
     assert engine_hours["espeak"] / sum(engine_hours.values()) < 0.3
 
 
+def test_an_everyday_share_of_train_leaves_the_evaluation_splits_as_they_were(sentences):
+    pool, _ = restrict_vocabulary(sentences, 6000)
+    seen = {"espeak": seen_voices("espeak")}
+    books_only, books_lm = make_plan(pool, 2.0, 0, seen, {"espeak": 1.0}, festival_voices())
+    test_text = next(u.text for u in books_only if u.split == "test")
+    everyday = [Sentence(f"Everyday sentence number {n} is here.", f"everyday sentence number {n} is here", "e")
+                for n in range(200)] + [Sentence(test_text, test_text, "e")]
+    plan, lm_text = make_plan(pool, 2.0, 0, seen, {"espeak": 1.0}, festival_voices(), everyday=everyday,
+                              everyday_fraction=0.3)
+    assert [u for u in plan if u.split != "train"] == [u for u in books_only if u.split != "train"]
+    train = [u for u in plan if u.split == "train"]
+    everyday_texts = {sentence.text for sentence in everyday[:-1]}
+    share = sum(u.estimated_duration for u in train if u.text in everyday_texts) / sum(
+        u.estimated_duration for u in train)
+    assert 0.28 < share < 0.32
+    assert test_text not in {u.text for u in train}, "an everyday sentence equal to a book sentence is dropped"
+    assert len({u.uid for u in plan}) == len(plan)
+    assert set(books_lm) < set(lm_text), "the book sentences train no longer reads go to the LM text"
+    assert not set(lm_text) & {u.text for u in plan}
+    with pytest.raises(ValueError, match="no everyday sentences"):
+        make_plan(pool, 2.0, 0, seen, {"espeak": 1.0}, [], everyday=[], everyday_fraction=0.3)
+
+
+@pytest.mark.skipif(shutil.which("Rscript") is None or not engine_available("espeak"),
+                    reason="needs Rscript and espeak-ng (setup.sh installs them)")
+def test_synthesize_speaks_everyday_sentences_in_train_only(tmp_path, text_cache, sentences):
+    command = [sys.executable, SCRIPT, "--target_dir", str(tmp_path), "--hours", "0.01", "--engine_weights",
+               "espeak:1", "--everyday_fraction", "0.5", "--heldout", "False", "--text_cache", str(text_cache)]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    books = {sentence.text for sentence in sentences}
+    manifests = read_manifests(tmp_path)
+    assert all(entry["text"] in books for split in ("dev", "test") for entry in manifests[split])
+    train = [entry["text"] for entry in manifests["train"]]
+    assert any(text in books for text in train) and any(text not in books for text in train)
+
+
 def test_reserved_texts_never_used(sentences):
     texts = {s.text for s in sentences}
     # Sense and Sensibility (reserved): its family name never occurs in the other books.

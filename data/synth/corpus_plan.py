@@ -2,7 +2,8 @@
 
 Sentences are shuffled once with the seed and cut into disjoint pools: test, dev, train and the LM text.
 Train sentences are re-used with fresh voices when the requested hours need more utterances than the pool
-can give without shrinking the LM text below ``min_lm_fraction`` of all sentences. The held-out split speaks the
+can give without shrinking the LM text below ``min_lm_fraction`` of all sentences. A share of the train hours can
+read sentences of another genre (English: Tatoeba's everyday sentences), which no other split or LM text holds. The held-out split speaks the
 test sentences with the held-out voices, so seen and unseen voices are compared on the same text. Test and dev
 keep only sentences whose characters all occur in the training text, so every one of them can be scored with a
 vocabulary built from train (Mandarin's thousand characters are not all in any one split).
@@ -71,17 +72,18 @@ def plan_utterance(split: str, index: int, sentence: Sentence, seed: int, voices
 
 def _take_hours(pool: list[Sentence], start: int, split: str, hours: float, seed: int,
                 voices: dict[str, list[Voice]], weights: dict[str, float], max_unique: int,
-                reuse: bool, chars_per_second: float) -> list[Utterance]:
-    """Plan utterances of ``pool[start:start + max_unique]`` until ``hours`` are reached, cycling if ``reuse``."""
+                reuse: bool, chars_per_second: float, first_index: int = 0) -> list[Utterance]:
+    """Plan utterances of ``pool[start:start + max_unique]`` until ``hours`` are reached, cycling if ``reuse``;
+    they are numbered from ``first_index``."""
     utterances: list[Utterance] = []
     total = 0.0
     while total < hours * 3600.0:
-        index = len(utterances)
-        if index >= max_unique and not (reuse and max_unique > 0):
+        taken = len(utterances)
+        if taken >= max_unique and not (reuse and max_unique > 0):
             raise ValueError(f"not enough sentences for {hours:.2f} h of the {split} split; lower --hours, "
                              f"--min_lm_fraction or raise --vocab_size")
-        utterance = plan_utterance(split, index, pool[start + index % max_unique], seed, voices, weights,
-                                   chars_per_second)
+        utterance = plan_utterance(split, first_index + taken, pool[start + taken % max_unique], seed, voices,
+                                   weights, chars_per_second)
         utterances.append(utterance)
         total += utterance.estimated_duration
     return utterances
@@ -90,12 +92,17 @@ def _take_hours(pool: list[Sentence], start: int, split: str, hours: float, seed
 def make_plan(sentences: list[Sentence], hours: float, seed: int, seen: dict[str, list[Voice]],
               weights: dict[str, float], heldout: list[Voice], dev_fraction: float = 0.05,
               test_fraction: float = 0.10, min_lm_fraction: float = 0.5,
-              chars_per_second: float = CHARS_PER_SECOND) -> tuple[list[Utterance], list[str]]:
+              chars_per_second: float = CHARS_PER_SECOND, everyday: list[Sentence] | tuple = (),
+              everyday_fraction: float = 0.0) -> tuple[list[Utterance], list[str]]:
     """Plan train/dev/test (seen voices) and test-heldout (``heldout`` voices); returns utterances and LM text.
 
     ``hours`` counts the seen-voice splits; held-out adds about as much as test. The LM text is every sentence
-    that no utterance speaks.
+    that no utterance speaks. ``everyday_fraction`` of the train hours read ``everyday`` sentences (another genre,
+    shuffled with the seed; those equal to a book sentence are dropped) instead of book sentences; dev, test and
+    held-out are the same as without them, and the book sentences train no longer needs go to the LM text.
     """
+    if not 0.0 <= everyday_fraction < 1.0:
+        raise ValueError(f"the everyday share of the training hours must be in [0, 1), got {everyday_fraction}")
     missing = [engine for engine, weight in weights.items() if weight > 0 and not seen.get(engine)]
     if missing:
         raise ValueError(f"engines with a weight but no seen voices: {missing}")
@@ -108,9 +115,18 @@ def make_plan(sentences: list[Sentence], hours: float, seed: int, seen: dict[str
                       len(pool) - lm_minimum - len(test), False, chars_per_second)
     train_start = len(test) + len(dev)
     train_hours = hours * (1.0 - dev_fraction - test_fraction)
-    train = _take_hours(pool, train_start, "train", train_hours, seed, seen, weights,
+    train = _take_hours(pool, train_start, "train", train_hours * (1.0 - everyday_fraction), seed, seen, weights,
                         len(pool) - train_start - lm_minimum, True, chars_per_second)
     train_unique = min(len(train), len(pool) - train_start - lm_minimum)
+    if everyday_fraction > 0:
+        book_texts = {sentence.text for sentence in pool}
+        other = [sentence for sentence in everyday if sentence.text not in book_texts]
+        if not other:
+            raise ValueError("an everyday share of the training hours was asked for, but there are no everyday "
+                             "sentences")
+        random.Random(f"{seed}:everyday").shuffle(other)
+        train += _take_hours(other, 0, "train", train_hours * everyday_fraction, seed, seen, weights, len(other),
+                             True, chars_per_second, first_index=len(train))
     lm_text = [sentence.text for sentence in pool[train_start + train_unique:]]
     train_chars = set().union(*(utterance.text for utterance in train))
     test = [utterance for utterance in test if set(utterance.text) <= train_chars]

@@ -1,7 +1,8 @@
 """The corpus languages: what each one plugs into the shared plan / synthesis / post-processing path.
 
-English: book sentences, a word vocabulary, espeak-ng + flite + piper + hibari + MBROLA + Festival's British voices
-(its other voices held out), an LM text of plain sentences. Mandarin: HSK and fortune sentences as pinyin, a
+English: book sentences (and, if asked, Tatoeba's everyday sentences for part of the training speech), a word
+vocabulary, espeak-ng + flite + piper + hibari + MBROLA + Festival's British voices (its other voices held out), an
+LM text of plain sentences. Mandarin: HSK and fortune sentences as pinyin, a
 character inventory ranked on the modern HSK text, espeak-ng's pinyin voice (variants held out), an LM text with the
 characters separated by spaces (DS2's Mandarin LM format, for a character-level KenLM) that also takes every
 sentence the 800-character inventory left out and the LM-only sources of lm_text_zh.py (Tatoeba, news, reviews):
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from data.synth.lm_text_en import everyday_sentences
 from data.synth.lm_text_zh import lm_only_sentences
 from data.synth.text_sources import Sentence, book_sentences
 from data.synth.text_sources_zh import mandarin_sentences
@@ -37,6 +39,9 @@ class Language:
     # (text cache folder, every sentence of the sources) -> more LM-only transcripts; the LM text takes those no
     # utterance speaks, once each, and then drops any line that holds a dev/test sentence
     lm_extra: Callable[[str, list[Sentence]], list[str]]
+    # (text cache folder, min length, max length) -> sentences of another genre that --everyday_fraction of the
+    # training speech reads (never dev, test or LM text); None where the language has none
+    everyday_sentences: Callable[[str, int, int], list[Sentence]] | None = None
 
 
 def _characters(text: str) -> list[str]:
@@ -64,7 +69,8 @@ def _mandarin_lm_extra(text_cache: str, every_sentence: list[Sentence]) -> list[
 LANGUAGES = {
     "en": Language("en", book_sentences, str.split, None, seen_voices, festival_voices,
                    "espeak:0.1,flite:0.15,piper:0.15,hibari:0.25,mbrola:0.25,festival:0.1", vocab_size=6000,
-                   min_length=4, max_length=18, chars_per_second=17.5, lm_line=_identity, lm_extra=_english_lm_extra),
+                   min_length=4, max_length=18, chars_per_second=17.5, lm_line=_identity, lm_extra=_english_lm_extra,
+                   everyday_sentences=everyday_sentences),
     "zh": Language("zh", lambda cache, low, high: mandarin_sentences(low, high), _characters, "hsk",
                    mandarin_seen_voices, mandarin_heldout_voices, "espeak:1", vocab_size=800, min_length=4,
                    max_length=20, chars_per_second=4.3, lm_line=_spaced_characters, lm_extra=_mandarin_lm_extra),

@@ -33,8 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from data.synth.lm_text_zh import package_file  # noqa: E402
-from data.synth.normalize_text import normalize_transcript, spoken_form  # noqa: E402
-from data.synth.text_sources import read_paragraphs, speakable_units, split_sentences, without_leaks  # noqa: E402
+from data.synth.text_sources import Sentence, read_paragraphs, speakable_sentences, without_leaks  # noqa: E402
 from utils.utility import add_arguments, atomic_write, print_arguments  # noqa: E402
 
 WEB_MODULE = "engWEB2015eb"  # sword-text-web's module name
@@ -55,15 +54,7 @@ _ATTRIBUTION_RE = re.compile(r"^\s*--", re.M)
 
 def normalised_units(paragraphs: Iterable[str], clause_words: int = CLAUSE_WORDS) -> list[str]:
     """Distinct transcripts (DS2's alphabet) of the speakable sentences or clauses of ``paragraphs``, in order."""
-    units: dict[str, None] = {}
-    for paragraph in paragraphs:
-        for sentence in split_sentences(paragraph):
-            for unit in speakable_units(sentence, clause_words):
-                spoken = spoken_form(unit)
-                text = normalize_transcript(spoken) if spoken else ""
-                if text:
-                    units.setdefault(text)
-    return list(units)
+    return [sentence.text for sentence in speakable_sentences(paragraphs, "", 1, 10**9, clause_words)]
 
 
 def tatoeba_texts() -> list[str]:
@@ -77,6 +68,18 @@ def tatoeba_texts() -> list[str]:
                 raise ValueError(f"{path}:{line_no}: expected 4 tab-separated fields (ids, Chinese, English)")
             texts.setdefault(fields[3])
     return list(texts)
+
+
+def everyday_sentences(cache_dir: str, min_words: int, max_words: int) -> list[Sentence]:
+    """Tatoeba's English sentences of ``min_words``-``max_words`` words, to be spoken in training (not in the LM).
+
+    Everyday conversation, unlike the novels: it brings modern words and short sentence shapes to the acoustic
+    model. Sentences of the reserved texts (``reserved_texts``: Harvard, Sense and Sensibility) are left out.
+    """
+    sentences = speakable_sentences(tatoeba_texts(), "tatoeba", min_words, max_words, CLAUSE_WORDS)
+    novel, contained = reserved_texts(cache_dir)
+    kept = set(without_leaks([sentence.text for sentence in sentences], novel, contained))
+    return [sentence for sentence in sentences if sentence.text in kept]
 
 
 def export_bible(cache_dir: str) -> str:

@@ -159,6 +159,9 @@ def main() -> None:
                   parser)
     add_arguments("min_lm_fraction", float, 0.5, "Share of the sentences always kept for lm_text.txt; train re-uses "
                   "its sentences with new voices beyond that.", parser)
+    add_arguments("everyday_fraction", float, 0.0, "Share of the train hours that read everyday sentences of "
+                  "another genre instead of book sentences (en: Tatoeba's; dev, test and the LM text stay books).",
+                  parser)
     add_arguments("text_cache", str, "", "Folder for the exported book texts (default: <target_dir>/books).", parser)
     args = parser.parse_args()
     language = LANGUAGES[args.lang]
@@ -184,8 +187,15 @@ def main() -> None:
                                                     language.ranking_source)
         print(f"{len(sentences)} usable sentences, {len(vocabulary)}-token vocabulary")
         seen = {engine: language.seen_voices(engine) for engine in weights}
+        everyday = []
+        if args.everyday_fraction > 0:
+            if language.everyday_sentences is None:
+                raise ValueError(f"--everyday_fraction: no everyday sentences for --lang {args.lang}")
+            everyday = language.everyday_sentences(text_cache, args.min_words, args.max_words)
+            print(f"{len(everyday)} everyday sentences for {args.everyday_fraction:.0%} of the train hours")
         plan, lm_text = make_plan(sentences, args.hours, args.seed, seen, weights, heldout, args.dev_fraction,
-                                  args.test_fraction, args.min_lm_fraction, language.chars_per_second)
+                                  args.test_fraction, args.min_lm_fraction, language.chars_per_second, everyday,
+                                  args.everyday_fraction)
         taken = set(lm_text) | {u.text for u in plan}
         lm_text += [text for text in dict.fromkeys(language.lm_extra(text_cache, every_sentence))
                     if text not in taken]

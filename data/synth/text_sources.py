@@ -92,21 +92,34 @@ def book_sentences(cache_dir: str, min_words: int = 4, max_words: int = 18,
 
     Sentences longer than ``clause_words`` words (default ``max_words``) are split into their clauses.
     """
-    paths = export_books(cache_dir)
     seen: set[str] = set()
     sentences = []
-    for name, path in paths.items():
+    for name, path in export_books(cache_dir).items():
         bounds = (MOBY_DICK_START, MOBY_DICK_END) if name == MOBY_DICK else (None, None)
-        for paragraph in read_paragraphs(path, *bounds):
-            for raw in split_sentences(paragraph):
-                for unit in speakable_units(raw, clause_words or max_words):
-                    spoken = spoken_form(unit)
-                    if spoken is None:
-                        continue
-                    text = normalize_transcript(spoken)
-                    if min_words <= len(text.split()) <= max_words and text not in seen:
-                        seen.add(text)
-                        sentences.append(Sentence(spoken, text, name))
+        sentences += speakable_sentences(read_paragraphs(path, *bounds), name, min_words, max_words,
+                                         clause_words or max_words, seen)
+    return sentences
+
+
+def speakable_sentences(paragraphs: Iterable[str], source: str, min_words: int, max_words: int,
+                        clause_words: int, seen: set[str] | None = None) -> list[Sentence]:
+    """The speakable sentences (or clauses) of ``paragraphs`` with ``min_words``-``max_words`` words, in order.
+
+    Sentences longer than ``clause_words`` words are split into their clauses; a transcript already in ``seen``
+    is skipped, and each one kept is added to it.
+    """
+    seen = set() if seen is None else seen
+    sentences = []
+    for paragraph in paragraphs:
+        for raw in split_sentences(paragraph):
+            for unit in speakable_units(raw, clause_words):
+                spoken = spoken_form(unit)
+                if spoken is None:
+                    continue
+                text = normalize_transcript(spoken)
+                if min_words <= len(text.split()) <= max_words and text not in seen:
+                    seen.add(text)
+                    sentences.append(Sentence(spoken, text, source))
     return sentences
 
 

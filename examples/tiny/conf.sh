@@ -21,6 +21,9 @@ NUM_WORKERS=${NUM_WORKERS:-2}                        # synthesis processes, one 
 # seen-voice share per TTS engine (synthesize.py --engine_weights); empty: the language's default, which leaves
 # RHVoice and Pico out (data/synth/README.md, "More voices, off by default")
 ENGINE_WEIGHTS=${ENGINE_WEIGHTS:-}
+# share of the train hours that read Tatoeba's everyday English instead of book sentences (synthesize.py
+# --everyday_fraction; dev, test and the LM text stay books); 0: books only, as measured so far
+EVERYDAY_FRACTION=${EVERYDAY_FRACTION:-0}
 DEV_SPLIT=${DEV_SPLIT:-dev}                          # split scored after every pass and tuned on
 VOCAB_SPLITS=${VOCAB_SPLITS:-"train dev"}            # splits whose characters make the vocabulary
 # out-of-domain test split: Harvard sentences (in no training or LM text) read by voices never trained on

@@ -7,7 +7,8 @@
 # (tools/apply_channel.py); each is skipped when its manifest exists.
 #   bash examples/tiny/data.sh [examples/tiny_zh]     (usually through examples/tiny/run.sh data)
 source "$(dirname "$0")/../stages/common.sh" "${1:-$(dirname "$0")}"
-need DATA_DIR CORPUS_LANG HOURS SEED NUM_WORKERS ENGINE_WEIGHTS OOD_UTTERANCES OOD_CHANNELS CHANNEL_DIR
+need DATA_DIR CORPUS_LANG HOURS SEED NUM_WORKERS ENGINE_WEIGHTS EVERYDAY_FRACTION OOD_UTTERANCES OOD_CHANNELS \
+    CHANNEL_DIR
 
 if [ -s "$DATA_DIR/manifest.train" ] && [ -s "$DATA_DIR/lm_text.txt" ]; then
     echo "corpus exists in $DATA_DIR, skipping synthesis"
@@ -19,6 +20,7 @@ else
         --num_workers "$NUM_WORKERS" \
         --lang "$CORPUS_LANG" \
         ${ENGINE_WEIGHTS:+--engine_weights "$ENGINE_WEIGHTS"} \
+        --everyday_fraction "$EVERYDAY_FRACTION" \
         || fail "synthesising the corpus"
     echo "tiny corpus: $DATA_DIR"
 fi
