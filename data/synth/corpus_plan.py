@@ -3,8 +3,9 @@
 Sentences are shuffled once with the seed and cut into disjoint pools: test, dev, train and the LM text.
 Train sentences are re-used with fresh voices when the requested hours need more utterances than the pool
 can give without shrinking the LM text below ``min_lm_fraction`` of all sentences. A share of the train hours can
-read sentences of another genre (English: Tatoeba's everyday sentences), which no other split or LM text holds. The held-out split speaks the
-test sentences with the held-out voices, so seen and unseen voices are compared on the same text. Test and dev
+read sentences of another genre (English: Tatoeba's everyday sentences), which no other split or LM text holds.
+The held-out split speaks the test sentences with the held-out voices, so seen and unseen voices are compared on
+the same text. Test and dev
 keep only sentences whose characters all occur in the training text, so every one of them can be scored with a
 vocabulary built from train (Mandarin's thousand characters are not all in any one split).
 Every random choice of an utterance comes from its own generator seeded by (seed, split, index), so the plan
