@@ -5,9 +5,8 @@ Train sentences are re-used with fresh voices when the requested hours need more
 can give without shrinking the LM text below ``min_lm_fraction`` of all sentences. A share of the train hours can
 read sentences of another genre (English: Tatoeba's everyday sentences), which no other split or LM text holds.
 The held-out split speaks the test sentences with the held-out voices, so seen and unseen voices are compared on
-the same text. Test and dev
-keep only sentences whose characters all occur in the training text, so every one of them can be scored with a
-vocabulary built from train (Mandarin's thousand characters are not all in any one split).
+the same text. Test and dev keep only sentences whose characters all occur in the training text, so every one of
+them can be scored with a vocabulary built from train (Mandarin's thousand characters are not all in any one split).
 Every random choice of an utterance comes from its own generator seeded by (seed, split, index), so the plan
 does not depend on worker order and a larger ``--hours`` keeps the choices of the utterances it shares.
 """
@@ -15,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from data.synth.text_sources import Sentence
@@ -93,7 +93,7 @@ def _take_hours(pool: list[Sentence], start: int, split: str, hours: float, seed
 def make_plan(sentences: list[Sentence], hours: float, seed: int, seen: dict[str, list[Voice]],
               weights: dict[str, float], heldout: list[Voice], dev_fraction: float = 0.05,
               test_fraction: float = 0.10, min_lm_fraction: float = 0.5,
-              chars_per_second: float = CHARS_PER_SECOND, everyday: list[Sentence] | tuple = (),
+              chars_per_second: float = CHARS_PER_SECOND, everyday: Sequence[Sentence] = (),
               everyday_fraction: float = 0.0) -> tuple[list[Utterance], list[str]]:
     """Plan train/dev/test (seen voices) and test-heldout (``heldout`` voices); returns utterances and LM text.
 

@@ -2,11 +2,11 @@
 
 English: book sentences (and, if asked, Tatoeba's everyday sentences for part of the training speech), a word
 vocabulary, espeak-ng + flite + piper + hibari + MBROLA + Festival's British voices (its other voices held out), an
-LM text of plain sentences. Mandarin: HSK and fortune sentences as pinyin, a
-character inventory ranked on the modern HSK text, espeak-ng's pinyin voice (variants held out), an LM text with the
-characters separated by spaces (DS2's Mandarin LM format, for a character-level KenLM) that also takes every
-sentence the 800-character inventory left out and the LM-only sources of lm_text_zh.py (Tatoeba, news, reviews):
-they are never spoken, and a character LM needs far more text than the inventory's sentences give.
+LM text of plain sentences. Mandarin: HSK and fortune sentences as pinyin, a character inventory ranked on the
+modern HSK text, espeak-ng's pinyin voice (variants held out), an LM text with the characters separated by spaces
+(DS2's Mandarin LM format, for a character-level KenLM) that also takes every sentence the 800-character inventory
+left out and the LM-only sources of lm_text_zh.py (Tatoeba, news, reviews): they are never spoken, and a character
+LM needs far more text than the inventory's sentences give.
 """
 from __future__ import annotations
 
